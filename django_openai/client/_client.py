@@ -1,0 +1,120 @@
+"""``OpenAI`` and ``AsyncOpenAI``: the send loops plus the resource tree.
+
+Resource modules are imported on first use, so ``import django_openai.client`` costs little more
+than importing the HTTP library itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._base import AsyncAPIClient, SyncAPIClient
+
+if TYPE_CHECKING:
+    from .resources.chat import Chat
+    from .resources.files import Files, Uploads
+    from .resources.jobs import Batches, FineTuning
+    from .resources.misc import Audio, Completions, Embeddings, Images, Models, Moderations
+    from .resources.responses import Conversations, Responses
+    from .resources.vector_stores import VectorStores
+    from .resources.webhooks import Webhooks
+
+#: attribute -> (module under ``resources``, class name)
+RESOURCES: dict[str, tuple[str, str]] = {
+    "chat": ("chat", "Chat"),
+    "completions": ("misc", "Completions"),
+    "embeddings": ("misc", "Embeddings"),
+    "moderations": ("misc", "Moderations"),
+    "models": ("misc", "Models"),
+    "images": ("misc", "Images"),
+    "audio": ("misc", "Audio"),
+    "responses": ("responses", "Responses"),
+    "conversations": ("responses", "Conversations"),
+    "files": ("files", "Files"),
+    "uploads": ("files", "Uploads"),
+    "batches": ("jobs", "Batches"),
+    "fine_tuning": ("jobs", "FineTuning"),
+    "vector_stores": ("vector_stores", "VectorStores"),
+    "webhooks": ("webhooks", "Webhooks"),
+}
+
+
+def _load(name: str) -> Any:
+    module, cls = RESOURCES[name]
+    return getattr(importlib.import_module(f"{__package__}.resources.{module}"), cls)
+
+
+class _ResourceTree:
+    """Resolves ``client.chat``, ``client.files``... lazily, once per client object."""
+
+    _resource: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name in RESOURCES:
+            return self._resource(name, _load(name))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: Any = None,
+        raw: bool = False,
+        stream: bool = False,
+    ) -> Any:
+        """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``) or a stream of dicts."""
+        from ._request import RequestOptions, build_options
+
+        opts: RequestOptions = build_options(
+            method.upper(),
+            path,
+            {**(body or {}), "extra_query": query, "extra_headers": headers, "timeout": timeout},
+            files=files,
+            in_query=False,
+        )
+        opts.cast = bytes if raw else None
+        if stream:
+            from ._streaming import RawJSON
+
+            opts.stream_cast = RawJSON
+        return self._call(opts)
+
+
+class OpenAI(_ResourceTree, SyncAPIClient):
+    """The synchronous client. ``with OpenAI(...) as client:`` closes its connection pool."""
+
+    if TYPE_CHECKING:
+        chat: Chat
+        completions: Completions
+        embeddings: Embeddings
+        moderations: Moderations
+        models: Models
+        images: Images
+        audio: Audio
+        responses: Responses
+        conversations: Conversations
+        files: Files
+        uploads: Uploads
+        batches: Batches
+        fine_tuning: FineTuning
+        vector_stores: VectorStores
+        webhooks: Webhooks
+
+
+class AsyncOpenAI(_ResourceTree, AsyncAPIClient):
+    """The asynchronous client: the same resources, every call awaitable."""
+
+
+def AzureOpenAI(**options: Any) -> OpenAI:
+    """``OpenAI(provider="azure", ...)``: ``azure_endpoint``, ``api_version``, ``azure_deployment``..."""
+    return OpenAI(provider="azure", **options)
+
+
+def AsyncAzureOpenAI(**options: Any) -> AsyncOpenAI:
+    return AsyncOpenAI(provider="azure", **options)

@@ -1,0 +1,144 @@
+"""The one module that talks to the HTTP library.
+
+Everything else in ``django_openai.client`` goes through the names defined here, so that moving
+to another HTTP library (``httpx2`` is the maintained continuation of ``httpx``) is a change to
+this file alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+import httpx
+
+Request = httpx.Request
+Response = httpx.Response
+SyncHTTPClient = httpx.Client
+AsyncHTTPClient = httpx.AsyncClient
+Timeout = httpx.Timeout
+BaseTransport = httpx.BaseTransport
+AsyncBaseTransport = httpx.AsyncBaseTransport
+
+#: Raised by the HTTP library when a connect/read/write/pool timeout expires.
+TimeoutException = httpx.TimeoutException
+#: Raised for every other failure to get a response (refused, reset, DNS, protocol errors).
+TransportError = httpx.TransportError
+#: Raised when a streamed body is read after the response was closed.
+StreamClosed = httpx.StreamClosed
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=60)
+
+TimeoutValue = float | Timeout | Mapping[str, float | None] | None
+
+
+def make_timeout(value: TimeoutValue, default: Timeout | None = None) -> Timeout:
+    """A float, a ``{"connect": .., "read": .., "write": .., "pool": ..}`` mapping or a Timeout."""
+    if isinstance(value, Timeout):
+        return value
+    if value is None:
+        return default if default is not None else Timeout(600.0, connect=5.0)
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"connect", "read", "write", "pool", "timeout"}
+        if unknown:
+            raise ValueError(f"unknown timeout keys: {', '.join(sorted(unknown))}")
+        base = value.get("timeout", 600.0)
+        return Timeout(
+            base,
+            connect=value.get("connect", 5.0),
+            read=value.get("read", base),
+            write=value.get("write", base),
+            pool=value.get("pool", base),
+        )
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"timeout must be a number, a mapping or a Timeout, not {type(value).__name__}")
+    return Timeout(float(value), connect=min(5.0, float(value)))
+
+
+def timeout_as_dict(timeout: Timeout) -> dict[str, float | None]:
+    return timeout.as_dict()
+
+
+def new_sync_client(
+    timeout: Timeout, transport: BaseTransport | None = None, limits: httpx.Limits | None = None
+) -> SyncHTTPClient:
+    return httpx.Client(
+        timeout=timeout, transport=transport, limits=limits or DEFAULT_LIMITS, follow_redirects=True
+    )
+
+
+def new_async_client(
+    timeout: Timeout, transport: AsyncBaseTransport | None = None, limits: httpx.Limits | None = None
+) -> AsyncHTTPClient:
+    return httpx.AsyncClient(
+        timeout=timeout, transport=transport, limits=limits or DEFAULT_LIMITS, follow_redirects=True
+    )
+
+
+MultipartFiles = Sequence[tuple[str, tuple[str, IO[bytes] | bytes, str]]]
+
+
+def build_request(
+    client: SyncHTTPClient | AsyncHTTPClient,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None,
+    headers: Mapping[str, str],
+    content: bytes | None = None,
+    data: Mapping[str, Any] | None = None,
+    files: MultipartFiles | None = None,
+    timeout: Timeout | None = None,
+) -> Request:
+    return client.build_request(
+        method,
+        url,
+        params=_clean_params(params),
+        headers=headers,
+        content=content,
+        data=data,
+        files=files,
+        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+    )
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Drop ``None`` values and render booleans the way the API expects (``true``/``false``)."""
+    if not params:
+        return None
+    cleaned: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            cleaned[key] = "true" if value else "false"
+        else:
+            cleaned[key] = value
+    return cleaned
+
+
+def send(client: SyncHTTPClient, request: Request) -> Response:
+    return client.send(request, stream=True)
+
+
+async def send_async(client: AsyncHTTPClient, request: Request) -> Response:
+    return await client.send(request, stream=True)
+
+
+def request_path(request: Request) -> str:
+    return request.url.raw_path.decode("ascii", "replace").split("?", 1)[0]
+
+
+def merge_url(base_url: str, path: str) -> str:
+    """Join ``base_url`` and an API path without losing a path prefix such as ``/v1``."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def is_valid_http_url(value: str) -> bool:
+    try:
+        url = httpx.URL(value)
+    except Exception:
+        return False
+    return url.scheme in {"http", "https"} and bool(url.host)

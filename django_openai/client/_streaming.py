@@ -1,0 +1,270 @@
+"""Streams of Server-Sent Events, and binary bodies read as they arrive.
+
+A stream is an iterator (or async iterator) and a context manager; the HTTP response is closed
+when the stream ends, when ``close()`` is called, when the ``with`` block exits, or when a loop over
+it is left early (the generator is finalised). Streams are never retried: once bytes have arrived,
+sending the request again could bill it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+from . import _http
+from .errors import APIConnectionError, APIResponseValidationError, APIStreamError, APITimeoutError
+from .sse import ServerSentEvent, SSEDecoder
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+class RawJSON:
+    """A stream "type" that keeps each event as the decoded JSON."""
+
+    @staticmethod
+    def model_validate(obj: Any) -> Any:
+        return obj
+
+
+def convert_event(sse: ServerSentEvent, cast: Any, request_id: str | None) -> Any:
+    """One event to one item; ``_DONE`` at ``[DONE]``; raise on an error event."""
+    data = sse.data
+    if data.startswith("[DONE]"):
+        return _DONE
+    try:
+        obj = json.loads(data) if data else None
+    except ValueError:
+        raise APIResponseValidationError(
+            f"stream event is not JSON: {data[:200]!r}", body=data, request_id=request_id
+        ) from None
+    if sse.event == "error" or (
+        isinstance(obj, dict) and (("error" in obj and "choices" not in obj) or obj.get("type") == "error")
+    ):
+        error = obj.get("error", obj) if isinstance(obj, dict) else obj
+        message = error.get("message") if isinstance(error, dict) else None
+        body = obj if isinstance(obj, dict) and "error" in obj else {"error": error}
+        raise APIStreamError(str(message or "error event in stream"), body=body, request_id=request_id)
+    if cast is None or obj is None:
+        return obj
+    try:
+        return cast.model_validate(obj)
+    except ValueError as exc:
+        raise APIResponseValidationError(
+            f"stream event does not match {cast.__name__}: {exc}", body=obj, request_id=request_id
+        ) from None
+
+
+class _StreamBase(Generic[T]):
+    def __init__(self, response: _http.Response, cast: Any, *, method: str = "", path: str = "") -> None:
+        self.response = response
+        self._cast = cast
+        self._method = method
+        self._path = path
+        self.request_id: str | None = response.headers.get("x-request-id")
+        #: True once the server signalled the end (``[DONE]``) and not just dropped the connection.
+        self.done = False
+        self.decoder = SSEDecoder()
+
+    def _wrap_transport_error(self, exc: Exception) -> APIConnectionError:
+        if isinstance(exc, _http.TimeoutException):
+            return APITimeoutError(
+                "Timed out while reading the stream.", method=self._method, path=self._path
+            )
+        return APIConnectionError(
+            f"The stream was cut off: {type(exc).__name__}.", method=self._method, path=self._path
+        )
+
+
+class Stream(_StreamBase[T]):
+    """A synchronous stream of parsed events."""
+
+    def __iter__(self) -> Iterator[T]:
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[T]:
+        decoder = self.decoder
+        cast, request_id = self._cast, self.request_id
+        try:
+            try:
+                for chunk in self.response.iter_bytes():
+                    for sse in decoder.feed(chunk):
+                        item = convert_event(sse, cast, request_id)
+                        if item is _DONE:
+                            self.done = True
+                            return
+                        yield item
+            except _http.TransportError as exc:
+                raise self._wrap_transport_error(exc) from exc
+            for sse in decoder.close():
+                item = convert_event(sse, cast, request_id)
+                if item is _DONE:
+                    self.done = True
+                    return
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> Stream[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncStream(_StreamBase[T]):
+    """An asynchronous stream of parsed events."""
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[T]:
+        decoder = self.decoder
+        cast, request_id = self._cast, self.request_id
+        try:
+            try:
+                async for chunk in self.response.aiter_bytes():
+                    for sse in decoder.feed(chunk):
+                        item = convert_event(sse, cast, request_id)
+                        if item is _DONE:
+                            self.done = True
+                            return
+                        yield item
+            except _http.TransportError as exc:
+                raise self._wrap_transport_error(exc) from exc
+            for sse in decoder.close():
+                item = convert_event(sse, cast, request_id)
+                if item is _DONE:
+                    self.done = True
+                    return
+                yield item
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncStream[T]:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class BinaryResponse:
+    """A binary body (file content, speech audio) that can be streamed to a file."""
+
+    def __init__(self, response: _http.Response) -> None:
+        self.response = response
+
+    @property
+    def content(self) -> bytes:
+        return self.read()
+
+    def read(self) -> bytes:
+        try:
+            return self.response.read()
+        finally:
+            self.response.close()
+
+    def iter_bytes(self, chunk_size: int | None = 65536) -> Iterator[bytes]:
+        try:
+            yield from self.response.iter_bytes(chunk_size)
+        finally:
+            self.response.close()
+
+    def write_to_file(self, path: str, *, progress: Callable[[int], None] | None = None) -> int:
+        written = 0
+        with open(path, "wb") as out:
+            for chunk in self.iter_bytes():
+                out.write(chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written)
+        return written
+
+    stream_to_file = write_to_file
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> BinaryResponse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncBinaryResponse:
+    def __init__(self, response: _http.Response) -> None:
+        self.response = response
+
+    async def read(self) -> bytes:
+        try:
+            return await self.response.aread()
+        finally:
+            await self.response.aclose()
+
+    async def iter_bytes(self, chunk_size: int | None = 65536) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.response.aiter_bytes(chunk_size):
+                yield chunk
+        finally:
+            await self.response.aclose()
+
+    async def write_to_file(self, path: str, *, progress: Callable[[int], None] | None = None) -> int:
+        written = 0
+        with open(path, "wb") as out:
+            async for chunk in self.iter_bytes():
+                out.write(chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written)
+        return written
+
+    stream_to_file = write_to_file
+
+    async def close(self) -> None:
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncBinaryResponse:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class APIResponse(Generic[T]):
+    """The raw-response form: the parsed body plus the HTTP details (``client.with_raw_response``)."""
+
+    def __init__(self, response: _http.Response, parsed: T, retries_taken: int) -> None:
+        self.http_response = response
+        self._parsed = parsed
+        self.retries_taken = retries_taken
+
+    @property
+    def headers(self) -> Any:
+        return self.http_response.headers
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def request_id(self) -> str | None:
+        return self.http_response.headers.get("x-request-id")
+
+    @property
+    def rate_limits(self) -> dict[str, str]:
+        return {k: v for k, v in self.http_response.headers.items() if k.startswith("x-ratelimit-")}
+
+    def parse(self) -> T:
+        return self._parsed
+
+    def __repr__(self) -> str:
+        return f"<APIResponse {self.status_code} request_id={self.request_id}>"
