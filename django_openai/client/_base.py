@@ -207,7 +207,11 @@ class BaseClient:
         elif opts.body is not None:
             content = encode_json(opts.body)
             headers["content-type"] = "application/json"
-        timeout = _http.make_timeout(opts.timeout) if opts.timeout is not None else self.timeout
+        if opts.timeout is not None:
+            timeout: _http.Timeout | None = _http.make_timeout(opts.timeout)
+        else:
+            # The pool's own default needs no per-request override (cheaper to build).
+            timeout = None if self.timeout == http_client.timeout else self.timeout
         request = _http.build_request(
             http_client,
             opts.method,

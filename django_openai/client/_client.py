@@ -52,7 +52,8 @@ class _ResourceTree:
 
     def __getattr__(self, name: str) -> Any:
         if name in RESOURCES:
-            return self._resource(name, _load(name))
+            cached = self.__dict__.get("_resources", {}).get(name)
+            return cached if cached is not None else self._resource(name, _load(name))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def request(
