@@ -365,11 +365,15 @@ class SyncAPIClient(BaseClient):
 
     def _call_page(self, opts: RequestOptions) -> Any:
         def fetch(page_opts: RequestOptions) -> SyncPage[Any]:
-            response, _ = self._send(page_opts)
-            raw = self._parse(page_opts, response, response.content)
-            return SyncPage(raw, page_opts.page_item, page_opts, fetch)
+            return fetch_with_response(page_opts)[0]
 
-        return fetch(opts)
+        def fetch_with_response(page_opts: RequestOptions) -> tuple[SyncPage[Any], _http.Response, int]:
+            response, retries = self._send(page_opts)
+            raw = self._parse(page_opts, response, response.content)
+            return SyncPage(raw, page_opts.page_item, page_opts, fetch), response, retries
+
+        page, response, retries = fetch_with_response(opts)
+        return self._wrap(response, page, retries)
 
 
 class AsyncAPIClient(BaseClient):
@@ -444,10 +448,22 @@ class AsyncAPIClient(BaseClient):
             return self._wrap(response, AsyncBinaryResponse(response), retries)
         return self._wrap(response, self._parse(opts, response, response.content), retries)
 
-    def _call_page(self, opts: RequestOptions) -> AsyncPaginator[Any]:
+    def _call_page(self, opts: RequestOptions) -> Any:
         async def fetch(page_opts: RequestOptions) -> AsyncPage[Any]:
-            response, _ = await self._send(page_opts)
-            raw = self._parse(page_opts, response, response.content)
-            return AsyncPage(raw, page_opts.page_item, page_opts, fetch)
+            return (await fetch_with_response(page_opts))[0]
 
+        async def fetch_with_response(
+            page_opts: RequestOptions,
+        ) -> tuple[AsyncPage[Any], _http.Response, int]:
+            response, retries = await self._send(page_opts)
+            raw = self._parse(page_opts, response, response.content)
+            return AsyncPage(raw, page_opts.page_item, page_opts, fetch), response, retries
+
+        if self._raw_response:
+
+            async def first_raw() -> Any:
+                page, response, retries = await fetch_with_response(opts)
+                return self._wrap(response, page, retries)
+
+            return first_raw()
         return AsyncPaginator(lambda: fetch(opts))

@@ -145,3 +145,71 @@ def is_valid_http_url(value: str) -> bool:
     except Exception:
         return False
     return url.scheme in {"http", "https"} and bool(url.host)
+
+
+class InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Serve requests from a Python callable instead of the network (the fake's in-process mode).
+
+    ``deliver(method, target, headers, body)`` returns an object with ``status``, ``headers``,
+    ``first_byte_delay``, ``segments`` ([(delay, bytes)]) and ``reset``; a reset surfaces as the
+    same read error a dropped connection gives.
+    """
+
+    def __init__(self, deliver: Any) -> None:
+        self._deliver = deliver
+
+    def _plan(self, request: Request) -> Any:
+        target = request.url.raw_path.decode("ascii")
+        body = request.read()
+        return self._deliver(request.method, target, list(request.headers.items()), body)
+
+    def handle_request(self, request: Request) -> Response:
+        import time
+
+        plan = self._plan(request)
+        if plan.first_byte_delay:
+            time.sleep(plan.first_byte_delay)
+
+        def stream() -> Any:
+            for delay, chunk in plan.segments:
+                if delay:
+                    time.sleep(delay)
+                yield chunk
+            if plan.reset:
+                raise httpx.ReadError("connection reset by peer")
+
+        return Response(plan.status, headers=plan.headers, stream=_SyncChunks(stream()), request=request)
+
+    async def handle_async_request(self, request: Request) -> Response:
+        import asyncio
+
+        plan = self._plan(request)
+        if plan.first_byte_delay:
+            await asyncio.sleep(plan.first_byte_delay)
+
+        async def stream() -> Any:
+            for delay, chunk in plan.segments:
+                if delay:
+                    await asyncio.sleep(delay)
+                yield chunk
+            if plan.reset:
+                raise httpx.ReadError("connection reset by peer")
+
+        return Response(plan.status, headers=plan.headers, stream=_AsyncChunks(stream()), request=request)
+
+
+class _SyncChunks(httpx.SyncByteStream):
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Any:
+        yield from self._chunks
+
+
+class _AsyncChunks(httpx.AsyncByteStream):
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self._chunks:
+            yield chunk
