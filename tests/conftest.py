@@ -1,5 +1,7 @@
 import pytest
 
+import tests.celery_app  # noqa: F401 - the default Celery app for shared tasks
+
 
 @pytest.fixture(autouse=True)
 def _no_openai_env(monkeypatch):

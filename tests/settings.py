@@ -48,7 +48,14 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sq
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
-CELERY_TASK_ALWAYS_EAGER = False
+# In-process tests run tasks inline; the worker tests switch this off and use a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "/tmp/django-openai-test-media")
 
 DJANGO_OPENAI = {
     "CLIENTS": {

@@ -283,8 +283,14 @@ def _notify(fake: FakeOpenAI, obj: dict[str, Any], event: str) -> None:
     notify(fake, event, obj["id"])
 
 
+#: Suggested poll interval for unfinished jobs, as the API hints with ``openai-poll-after-ms``.
+POLL_AFTER_MS = "5000"
+
+
 def retrieve_batch(fake: FakeOpenAI, req: FakeRequest, batch_id: str) -> FakeResponse:
-    return FakeResponse.json(batch_view(fake, _batch(fake, batch_id)))
+    view = batch_view(fake, _batch(fake, batch_id))
+    headers = {} if view["status"] in BATCH_TERMINAL else {"openai-poll-after-ms": POLL_AFTER_MS}
+    return FakeResponse.json(view, headers=headers)
 
 
 def list_batches(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from django.db import models
+
+from .base import RemoteObject
+from .files import File
+from .managers import BatchManager
+
+
+class Batch(RemoteObject):
+    """A Batch API job and, once finished, its results as :class:`BatchItem` rows."""
+
+    endpoint = models.CharField(max_length=64)
+    completion_window = models.CharField(max_length=16, default="24h")
+    model = models.CharField(max_length=255, blank=True)
+    input_file = models.ForeignKey(File, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    output_file = models.ForeignKey(File, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error_file = models.ForeignKey(File, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    metadata = models.JSONField(default=dict, blank=True)
+    request_total = models.PositiveIntegerField(default=0)
+    request_completed = models.PositiveIntegerField(default=0)
+    request_failed = models.PositiveIntegerField(default=0)
+    in_progress_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    finalizing_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    cancelling_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    #: Set once every output and error line is stored as a BatchItem.
+    results_ingested_at = models.DateTimeField(null=True, blank=True)
+
+    STATUS_RANK: ClassVar[dict[str, int]] = {
+        "validating": 0,
+        "in_progress": 1,
+        "finalizing": 2,
+        "cancelling": 2,
+        "completed": 3,
+        "failed": 3,
+        "expired": 3,
+        "cancelled": 3,
+    }
+    TERMINAL: ClassVar[frozenset[str]] = frozenset({"completed", "failed", "expired", "cancelled"})
+    TIMESTAMP_FIELDS = (
+        "in_progress_at",
+        "expires_at",
+        "finalizing_at",
+        "completed_at",
+        "failed_at",
+        "expired_at",
+        "cancelling_at",
+        "cancelled_at",
+    )
+
+    objects = BatchManager()
+
+    class Meta(RemoteObject.Meta):
+        verbose_name_plural = "batches"
+        constraints = RemoteObject.Meta.constraints
+
+    def copy_columns(self, remote: dict[str, Any]) -> None:
+        counts = remote.get("request_counts") or {}
+        self.request_total = counts.get("total", self.request_total) or 0
+        self.request_completed = counts.get("completed", self.request_completed) or 0
+        self.request_failed = counts.get("failed", self.request_failed) or 0
+        self.endpoint = remote.get("endpoint") or self.endpoint
+        self.model = remote.get("model") or self.model
+        self.metadata = remote.get("metadata") or self.metadata or {}
+
+    @property
+    def progress(self) -> float:
+        done = self.request_completed + self.request_failed
+        return done / self.request_total if self.request_total else 0.0
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(((self.data or {}).get("errors") or {}).get("data") or [])
+
+    @property
+    def needs_ingestion(self) -> bool:
+        return (
+            self.is_terminal
+            and self.results_ingested_at is None
+            and bool((self.data or {}).get("output_file_id") or (self.data or {}).get("error_file_id"))
+        )
+
+    # Operations (they talk to the API: see services.batches).
+    def refresh(self) -> Batch:
+        from ..services.batches import refresh_batch
+
+        return refresh_batch(self)
+
+    def cancel(self) -> Batch:
+        from ..services.batches import cancel_batch
+
+        return cancel_batch(self)
+
+    def results(self) -> Iterator[BatchItem]:
+        """The stored results, in input order of custom_id lines as they were ingested."""
+        return self.items.order_by("pk").iterator(chunk_size=2000)
+
+
+class BatchItem(models.Model):
+    """One request of a batch and its result."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items")
+    custom_id = models.CharField(max_length=512)
+    request_body = models.JSONField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "custom_id"], name="django_openai_batchitem_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.custom_id}: {self.status_code}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code == 200 and not self.error

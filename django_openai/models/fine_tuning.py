@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+
+from .base import RemoteObject, from_timestamp
+from .files import File
+from .managers import FineTuningJobManager
+
+
+class FineTuningJob(RemoteObject):
+    base_model = models.CharField(max_length=255)
+    training_file = models.ForeignKey(
+        File, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validation_file = models.ForeignKey(
+        File, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    method = models.JSONField(default=dict, blank=True)
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    trained_tokens = models.BigIntegerField(null=True, blank=True)
+    fine_tuned_model = models.CharField(max_length=255, blank=True)
+    estimated_finish = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+
+    STATUS_RANK: ClassVar[dict[str, int]] = {
+        "validating_files": 0,
+        "queued": 1,
+        "running": 2,
+        "paused": 2,
+        "succeeded": 3,
+        "failed": 3,
+        "cancelled": 3,
+    }
+    TERMINAL: ClassVar[frozenset[str]] = frozenset({"succeeded", "failed", "cancelled"})
+
+    objects = FineTuningJobManager()
+
+    class Meta(RemoteObject.Meta):
+        verbose_name = "fine-tuning job"
+        constraints = RemoteObject.Meta.constraints
+
+    def copy_columns(self, remote: dict[str, Any]) -> None:
+        self.base_model = remote.get("model") or self.base_model
+        self.hyperparameters = remote.get("hyperparameters") or self.hyperparameters or {}
+        self.method = remote.get("method") or self.method or {}
+        self.trained_tokens = remote.get("trained_tokens", self.trained_tokens)
+        self.fine_tuned_model = remote.get("fine_tuned_model") or ""
+        self.estimated_finish = from_timestamp(remote.get("estimated_finish"))
+        self.finished_at = from_timestamp(remote.get("finished_at"))
+        self.error = remote.get("error") or None
+        self.seed = remote.get("seed", self.seed)
+
+    @property
+    def latest_metrics(self) -> FineTuningEvent | None:
+        return self.events.filter(step__isnull=False).order_by("-step").first()
+
+    def refresh(self) -> FineTuningJob:
+        from ..services.fine_tuning import refresh_job
+
+        return refresh_job(self)
+
+    def cancel(self) -> FineTuningJob:
+        from ..services.fine_tuning import job_action
+
+        return job_action(self, "cancel")
+
+    def pause(self) -> FineTuningJob:
+        from ..services.fine_tuning import job_action
+
+        return job_action(self, "pause")
+
+    def resume(self) -> FineTuningJob:
+        from ..services.fine_tuning import job_action
+
+        return job_action(self, "resume")
+
+
+class FineTuningEvent(models.Model):
+    job = models.ForeignKey(FineTuningJob, on_delete=models.CASCADE, related_name="events")
+    openai_id = models.CharField(max_length=255)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+    level = models.CharField(max_length=16, blank=True)
+    type = models.CharField(max_length=32, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(null=True, blank=True)
+    step = models.PositiveIntegerField(null=True, blank=True)
+    train_loss = models.FloatField(null=True, blank=True)
+    valid_loss = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["remote_created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "openai_id"], name="django_openai_ftevent_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.message[:80]
+
+
+class FineTuningCheckpoint(models.Model):
+    job = models.ForeignKey(FineTuningJob, on_delete=models.CASCADE, related_name="checkpoints")
+    openai_id = models.CharField(max_length=255)
+    step_number = models.PositiveIntegerField(null=True, blank=True)
+    fine_tuned_model_checkpoint = models.CharField(max_length=255, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["step_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "openai_id"], name="django_openai_ftckpt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.fine_tuned_model_checkpoint

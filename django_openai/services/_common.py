@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from .. import conf
+from ..clients import get_client
+from ..models.base import RemoteObject
+from ..signals import status_changed
+
+
+def client_for(alias: str) -> Any:
+    return get_client(alias)
+
+
+def save_remote(
+    obj: RemoteObject, remote: dict[str, Any], *, extra_fields: Iterable[str] = ()
+) -> tuple[str, str] | None:
+    """Apply a remote object to a row, save it, and send the signals once committed."""
+    change = obj.apply_remote(remote)
+    obj.save()
+    if change is not None:
+        old, new = change
+        transaction.on_commit(
+            lambda: status_changed.send(sender=type(obj), instance=obj, old=old, new=new), robust=True
+        )
+    return change
+
+
+def send_on_commit(signal: Signal, obj: Any, **kwargs: Any) -> None:
+    transaction.on_commit(lambda: signal.send(sender=type(obj), instance=obj, **kwargs), robust=True)
+
+
+def iter_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines of a byte stream (LF or CRLF), never holding more than one chunk and one line."""
+    rest = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        data = rest + chunk if rest else chunk
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line.rstrip(b"\r")
+    if rest.strip():
+        yield rest.rstrip(b"\r")
+
+
+def setting(name: str) -> Any:
+    return conf.get(name)

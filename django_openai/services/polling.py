@@ -1,0 +1,122 @@
+"""Claiming due rows and polling one of them (DESIGN decision 5).
+
+The sweeper claims rows whose ``next_poll_at`` has passed with ``SELECT ... FOR UPDATE SKIP
+LOCKED``, pushes ``next_poll_at`` forward (capped backoff) in the same transaction, and only once
+that commits hands the ids to the poll tasks. Two sweepers never claim the same row, and a poll
+that dies is retried by a later sweep when its ``next_poll_at`` comes round again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from ..models import Batch, File, FineTuningJob
+from ..models.base import RemoteObject
+from ..signals import file_processed, fine_tuning_job_failed, fine_tuning_job_succeeded
+from ._common import client_for, save_remote, send_on_commit, setting
+
+POLLED_MODELS: tuple[type[RemoteObject], ...] = (Batch, FineTuningJob, File)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    base = float(setting("POLL_INTERVAL_SECONDS"))
+    cap = float(setting("POLL_MAX_INTERVAL_SECONDS"))
+    return dt.timedelta(seconds=min(cap, base * (2 ** max(0, attempts - 1))))
+
+
+def claim_due(
+    model: type[models.Model],
+    on_claimed: Callable[[list[int]], None],
+    *,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[int]:
+    now = now or timezone.now()
+    limit = limit or int(setting("POLL_BATCH_SIZE"))
+    with transaction.atomic():
+        rows = list(
+            model._default_manager.select_for_update(skip_locked=True)
+            .filter(next_poll_at__lte=now)
+            .order_by("next_poll_at")
+            .values_list("pk", "poll_attempts")[:limit]
+        )
+        for pk, attempts in rows:
+            model._default_manager.filter(pk=pk).update(
+                next_poll_at=now + backoff(attempts + 1), poll_attempts=attempts + 1
+            )
+        pks = [pk for pk, _ in rows]
+        if pks:
+            transaction.on_commit(lambda: on_claimed(pks))
+    return pks
+
+
+def _retrieve(obj: RemoteObject) -> tuple[dict[str, Any], float | None]:
+    """The remote object, and the server's requested poll interval (``openai-poll-after-ms``)."""
+    client = client_for(obj.client_alias).with_raw_response
+    resource = {Batch: client.batches, FineTuningJob: client.fine_tuning.jobs, File: client.files}[type(obj)]
+    raw = resource.retrieve(obj.openai_id)
+    after = raw.headers.get("openai-poll-after-ms")
+    try:
+        seconds = float(after) / 1000 if after else None
+    except ValueError:
+        seconds = None
+    return raw.parse().to_dict(), seconds
+
+
+def poll(model: type[RemoteObject], pk: int) -> str | None:
+    """Fetch one object and apply it. Returns the follow-up to run: ``"ingest"`` or None."""
+    obj = model._default_manager.filter(pk=pk).first()
+    if obj is None or (obj.is_terminal and not getattr(obj, "needs_ingestion", False)):
+        return None
+    try:
+        remote, poll_after = _retrieve(obj)
+    except Exception as exc:
+        model._default_manager.filter(pk=pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    follow_up = None
+    with transaction.atomic():
+        obj = model._default_manager.select_for_update().get(pk=pk)
+        change = save_remote(obj, remote)
+        now = timezone.now()
+        obj.last_error = ""
+        if change is not None:
+            obj.poll_attempts = 0
+        if obj.is_terminal:
+            obj.next_poll_at = None
+            follow_up = _on_terminal(obj, change, now)
+        else:
+            obj.next_poll_at = now + (
+                dt.timedelta(seconds=poll_after) if poll_after else backoff(obj.poll_attempts + 1)
+            )
+        obj.save(update_fields=["last_error", "poll_attempts", "next_poll_at"])
+    if isinstance(obj, FineTuningJob):
+        from .fine_tuning import sync_checkpoints, sync_events
+
+        sync_events(obj)
+        if obj.is_terminal:
+            sync_checkpoints(obj)
+    return follow_up
+
+
+def _on_terminal(obj: RemoteObject, change: tuple[str, str] | None, now: dt.datetime) -> str | None:
+    if isinstance(obj, Batch):
+        if obj.needs_ingestion:
+            # A lease: if the ingesting worker dies, a later sweep finds the row due again.
+            obj.next_poll_at = now + dt.timedelta(seconds=float(setting("BATCH_INGEST_LEASE_SECONDS")))
+            return "ingest"
+        if change is not None:
+            from .batches import finish_without_results
+
+            finish_without_results(obj)
+    elif isinstance(obj, FineTuningJob) and change is not None:
+        send_on_commit(
+            fine_tuning_job_succeeded if obj.status == "succeeded" else fine_tuning_job_failed, obj
+        )
+    elif isinstance(obj, File) and change is not None and obj.status == "processed":
+        send_on_commit(file_processed, obj)
+    return None

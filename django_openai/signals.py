@@ -1,0 +1,16 @@
+"""Signals sent when mirrored objects change (after the change is committed).
+
+``status_changed(sender=<model class>, instance, old, new)`` for every status change, and the
+specific ones below. Receivers run in the process that saw the change: a Celery worker, usually.
+"""
+
+from django.dispatch import Signal
+
+status_changed = Signal()
+#: A batch finished and every result is stored as BatchItem rows.
+batch_completed = Signal()
+#: A batch failed, expired or was cancelled (results of what ran are stored).
+batch_failed = Signal()
+fine_tuning_job_succeeded = Signal()
+fine_tuning_job_failed = Signal()
+file_processed = Signal()
