@@ -73,7 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_PART_THRESHOLD_BYTES": 100 * 1024 * 1024,
     "UPLOAD_PART_SIZE_BYTES": 64 * 1024 * 1024,
     # Batch results are stored this many rows per INSERT.
-    "BATCH_INGEST_CHUNK_SIZE": 1000,
+    "BATCH_INGEST_CHUNK_SIZE": 5000,
     # How long an ingestion may run before the sweeper assumes its worker died and starts another.
     "BATCH_INGEST_LEASE_SECONDS": 600,
 }

@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from django.utils import timezone
 from ..client import APIError, NotFoundError, to_file_part
 from ..models import Batch, BatchItem, File
 from ..signals import batch_completed, batch_failed
+from ._bulk import ItemRow, insert_items
 from ._common import client_for, iter_lines, save_remote, send_on_commit, setting
 from .files import mirror_file_id, upload_file
 
@@ -218,17 +219,33 @@ def cancel_batch(batch: Batch) -> Batch:
     return batch
 
 
-def _item(batch_id: int, raw: bytes, from_error_file: bool) -> BatchItem:
-    line = json.loads(raw)
+def _json_codec() -> tuple[Callable[[bytes], Any], Callable[[Any], str]]:
+    """orjson when installed (the "fast" extra): it parses and re-encodes result lines 4-5x faster."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - exercised when the extra is absent
+        return json.loads, json.dumps
+    return orjson.loads, lambda value: orjson.dumps(value).decode()
+
+
+_loads, _dumps = _json_codec()
+
+
+def _item(batch_id: int, raw: bytes, from_error_file: bool) -> ItemRow:
+    line = _loads(raw)
     response = line.get("response") or {}
-    status = response.get("status_code")
-    return BatchItem(
-        batch_id=batch_id,
-        custom_id=str(line.get("custom_id")),
-        status_code=status,
-        response_body=response.get("body"),
-        error=line.get("error") or ((response.get("body") or {}).get("error") if from_error_file else None),
-        request_id=response.get("request_id") or "",
+    body = response.get("body")
+    error = line.get("error") or (
+        (body or {}).get("error") if from_error_file and isinstance(body, dict) else None
+    )
+    return (
+        batch_id,
+        str(line.get("custom_id")),
+        None,
+        response.get("status_code"),
+        _dumps(body) if body is not None else None,
+        _dumps(error) if error is not None else None,
+        response.get("request_id") or "",
     )
 
 
@@ -243,6 +260,7 @@ def ingest_batch_results(batch: Batch) -> int:
     client = client_for(batch.client_alias)
     chunk_size = int(setting("BATCH_INGEST_CHUNK_SIZE"))
     inserted = 0
+    fresh = not BatchItem.objects.filter(batch_id=batch.pk).exists()
     for key, is_error in (("output_file_id", False), ("error_file_id", True)):
         file_id = (batch.data or {}).get(key)
         if not file_id:
@@ -252,17 +270,17 @@ def ingest_batch_results(batch: Batch) -> int:
             batch.output_file = mirror
         elif key == "error_file_id":
             batch.error_file = mirror
-        buffer: list[BatchItem] = []
+        buffer: list[ItemRow] = []
         with client.files.content(file_id) as body:
             for raw in iter_lines(body.iter_bytes(256 * 1024)):
                 if raw:
                     buffer.append(_item(batch.pk, raw, is_error))
                 if len(buffer) >= chunk_size:
-                    BatchItem.objects.bulk_create(buffer, ignore_conflicts=True)
+                    fresh = insert_items(buffer, fresh=fresh)
                     inserted += len(buffer)
                     buffer = []
         if buffer:
-            BatchItem.objects.bulk_create(buffer, ignore_conflicts=True)
+            fresh = insert_items(buffer, fresh=fresh)
             inserted += len(buffer)
     with transaction.atomic():
         Batch.objects.filter(pk=batch.pk).update(

@@ -12,6 +12,7 @@ import json
 import re
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,8 +150,12 @@ class FakeOpenAI:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         api_key: str | None = None,
+        id_seed: str | None = None,
     ) -> None:
         self.clock = clock or Clock()
+        # Ids differ between fake instances (a restarted fake must not reuse ids a database already
+        # holds); pass id_seed for ids that repeat from run to run. Content never depends on it.
+        self.id_seed = id_seed if id_seed is not None else uuid.uuid4().hex
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="fake-openai-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.faults = FaultPlan()
@@ -190,7 +195,7 @@ class FakeOpenAI:
 
     def new_id(self, prefix: str) -> str:
         n = next(self._counter)
-        return f"{prefix}{digest(prefix, n).hex()[:24]}"
+        return f"{prefix}{digest(self.id_seed, prefix, n).hex()[:24]}"
 
     def now(self) -> int:
         return self.clock.timestamp()

@@ -1,7 +1,7 @@
 """The fake as a real HTTP server on loopback (stdlib only).
 
-    python -m django_openai.testing.server --port 8765
-    python -m django_openai.testing.server --port 8765 \
+    python -m django_openai.testing --port 8765
+    python -m django_openai.testing --port 8765 \
         --fault "POST /v1/chat/completions status=429 times=2 retry-after=1"
 
 Control endpoints (also used by the pytest fixture against the real server):
@@ -110,7 +110,7 @@ class FakeHTTPServer(ThreadingHTTPServer):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m django_openai.testing.server", description="A fake OpenAI API server."
+        prog="python -m django_openai.testing", description="A fake OpenAI API server."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     for text in args.fault:
         method, path, options = parse_cli_fault(text)
         fake.faults.add(method, path, **options)
-    server = FakeHTTPServer(fake, args.host, args.port, verbose=args.verbose)
+    server = FakeHTTPServer(fake, args.host, args.port, verbose=args.verbose)  # --port 0: any free port
     print(f"fake OpenAI API on {server.base_url}", flush=True)
     try:
         server.serve_forever()

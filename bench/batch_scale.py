@@ -1,0 +1,205 @@
+"""Batch scale: build and upload a 50,000-request batch; ingest a ~100 MB, 50,000-line output.
+
+    python bench/batch_scale.py [--requests 50000] [--line-bytes 2000]
+
+Runs against the fake OpenAI server (a separate process) and PostgreSQL
+(``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/django_openai_bench``,
+created if missing). Each phase runs in a fresh process so that its peak RSS is its own.
+Prints a table; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_build(count: int) -> dict[str, float]:
+    _setup_django()
+    from django_openai.models import Batch
+
+    def requests():  # a generator: the 50,000 dicts are never held together
+        for i in range(count):
+            yield {
+                "custom_id": f"req-{i}",
+                "body": {
+                    "model": "gpt-4.1-mini",
+                    "messages": [
+                        {"role": "system", "content": "You are a terse assistant."},
+                        {"role": "user", "content": f"Summarise ticket number {i} in one sentence, please."},
+                    ],
+                },
+            }
+
+    started = time.perf_counter()
+    batch = Batch.objects.create_from_requests(requests(), "/v1/chat/completions")
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": count, "rss_mb": _rss_mb(), "bytes": batch.input_file.bytes or 0}
+
+
+def phase_ingest(count: int, line_bytes: int) -> dict[str, float]:
+    _setup_django()
+    from django_openai.client import OpenAI
+    from django_openai.models import Batch, BatchItem
+    from django_openai.services.batches import ingest_batch_results
+
+    filler = "x" * max(0, line_bytes - 420)
+    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as out:
+        for i in range(count):
+            body = {
+                "id": f"chatcmpl-{i}",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "gpt-4.1-mini",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": f"Answer {i} {filler}"},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 20, "completion_tokens": 30, "total_tokens": 50},
+            }
+            line = {
+                "id": f"batch_req_{i}",
+                "custom_id": f"req-{i}",
+                "response": {"status_code": 200, "request_id": f"req_{i}", "body": body},
+                "error": None,
+            }
+            out.write(json.dumps(line).encode() + b"\n")
+        path = out.name
+    size = os.path.getsize(path)
+    with OpenAI(api_key="sk-bench-0123456789", base_url=os.environ["FAKE_OPENAI_URL"], timeout=600) as client:
+        output = client.files.create(file=path, purpose="batch")
+    os.unlink(path)
+    Batch.objects.filter(openai_id="batch_bench_ingest").delete()
+    batch = Batch.objects.create(
+        openai_id="batch_bench_ingest",
+        endpoint="/v1/chat/completions",
+        status="completed",
+        data={"id": "batch_bench_ingest", "status": "completed", "output_file_id": output.id},
+    )
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    stored = ingest_batch_results(batch)
+    seconds = time.perf_counter() - started
+    assert BatchItem.objects.filter(batch=batch).count() == count == stored
+    batch.delete()
+    return {
+        "seconds": seconds,
+        "rows": count,
+        "rss_mb": _rss_mb(),
+        "rss_before_mb": rss_before,
+        "bytes": size,
+    }
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/django_openai_bench")
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v", "0"],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _run_phase(name: str, args: argparse.Namespace, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--phase",
+            name,
+            "--requests",
+            str(args.requests),
+            "--line-bytes",
+            str(args.line_bytes),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50_000)
+    parser.add_argument("--line-bytes", type=int, default=2000)
+    parser.add_argument("--phase", choices=["build", "ingest"])
+    args = parser.parse_args()
+    if args.phase == "build":
+        print(json.dumps(phase_build(args.requests)))
+        return
+    if args.phase == "ingest":
+        print(json.dumps(phase_ingest(args.requests, args.line_bytes)))
+        return
+
+    _ensure_database()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "django_openai.testing", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert server.stdout is not None
+    base_url = server.stdout.readline().split()[-1]
+    env = {
+        **os.environ,
+        "FAKE_OPENAI_URL": base_url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+    }
+    try:
+        build = _run_phase("build", args, env)
+        ingest = _run_phase("ingest", args, env)
+    finally:
+        server.terminate()
+    print(
+        f"\nPython {sys.version.split()[0]}, {os.cpu_count()} cores; PostgreSQL; fake server in a separate process\n"
+    )
+    print("| phase | rows | file size | time (s) | rows/s | peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, result in (
+        ("build + validate + upload a batch", build),
+        ("ingest the output into PostgreSQL", ingest),
+    ):
+        print(
+            f"| {label} | {result['rows']:,.0f} | {result['bytes'] / 1e6:,.1f} MB | {result['seconds']:.2f} | "
+            f"{result['rows'] / result['seconds']:,.0f} | {result['rss_mb']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
