@@ -1,0 +1,105 @@
+"""The example project: SQLite and a file-system Celery broker by default, so it runs anywhere.
+
+With OPENAI_API_KEY set it talks to OpenAI; without, to the fake server the run script starts.
+"""
+
+import os
+from pathlib import Path
+
+from django_openai.tasks import BEAT_SCHEDULE
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("DEMO_VAR_DIR", BASE_DIR.parent / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-project-not-for-production")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_openai",
+    "example_project.demo",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "example_project.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STATIC_URL = "static/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Celery: an embedded file-system broker needs no server; set CELERY_BROKER_URL=redis://... for Redis.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+_QUEUE_DIR = VAR_DIR / "celery"
+for _sub in ("out", "processed"):
+    (_QUEUE_DIR / _sub).mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(_QUEUE_DIR / "out"),
+        "data_folder_out": str(_QUEUE_DIR / "out"),
+        "processed_folder": str(_QUEUE_DIR / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    **BEAT_SCHEDULE,
+    "django-openai-sweep": {**BEAT_SCHEDULE["django-openai-sweep"], "schedule": 3.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+OPENAI_OFFLINE = not os.environ.get("OPENAI_API_KEY")
+DJANGO_OPENAI = {
+    "CLIENTS": {
+        "default": (
+            {
+                "API_KEY": "sk-fake-demo",
+                "BASE_URL": os.environ.get("FAKE_OPENAI_URL", "http://127.0.0.1:8765/v1"),
+            }
+            if OPENAI_OFFLINE
+            else {}  # OPENAI_API_KEY and friends come from the environment
+        ),
+    },
+    "POLL_INTERVAL_SECONDS": 3,
+    "POLL_MAX_INTERVAL_SECONDS": 30,
+}
+DEMO_MODEL = os.environ.get("DEMO_MODEL", "gpt-4.1-mini")
+
+LOGGING = {
+    "version": 1,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django_openai": {"handlers": ["console"], "level": os.environ.get("DJANGO_OPENAI_LOG", "INFO")}
+    },
+}
