@@ -1,6 +1,6 @@
 """Celery tasks that keep the mirrors current (DESIGN decision 5).
 
-Add the sweeper to your beat schedule (``CELERY_BEAT_SCHEDULE.update(django_openai.tasks.BEAT_SCHEDULE)``)
+Add the sweeper to your beat schedule (``django_openai.schedules.BEAT_SCHEDULE``)
 or run ``manage.py openai_poll`` from cron. Every task is idempotent; run workers with
 ``acks_late`` so a task whose worker dies is delivered again (see docs/polling.md).
 """
@@ -13,18 +13,12 @@ from typing import Any
 from celery import shared_task
 from django.apps import apps
 
+from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, SWEEP_TASK
 from .services import polling
 
 logger = logging.getLogger("django_openai.tasks")
 
-SWEEP_TASK = "django_openai.sweep"
-POLL_TASK = "django_openai.poll_object"
-INGEST_TASK = "django_openai.ingest_batch_results"
-
-#: Merge into CELERY_BEAT_SCHEDULE: one sweep every 15 seconds.
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "django-openai-sweep": {"task": SWEEP_TASK, "schedule": 15.0, "options": {"expires": 14}},
-}
+__all__ = ["BEAT_SCHEDULE", "ingest_batch_results", "poll_object", "sweep", "sweep_task"]
 
 
 def _label(model: type[Any]) -> str:

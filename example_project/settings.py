@@ -6,7 +6,7 @@ With OPENAI_API_KEY set it talks to OpenAI; without, to the fake server the run 
 import os
 from pathlib import Path
 
-from django_openai.tasks import BEAT_SCHEDULE
+from django_openai.schedules import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("DEMO_VAR_DIR", BASE_DIR.parent / "var"))
