@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "rest_framework",
     "django_openai",
+    "example_project.demo",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# The example project's views are tested too.
+OPENAI_OFFLINE = True
+DEMO_MODEL = "gpt-4.1-mini"
+STATIC_URL = "static/"
 
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "/tmp/django-openai-test-media")
 
