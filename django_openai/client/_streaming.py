@@ -68,6 +68,17 @@ class _StreamBase(Generic[T]):
         self.done = False
         self.decoder = SSEDecoder()
 
+    def _items(self, events: list[ServerSentEvent]) -> Iterator[T]:
+        """Parsed items of some events; stops (and sets ``done``) at ``[DONE]``."""
+        if self.done:
+            return
+        for sse in events:
+            item = convert_event(sse, self._cast, self.request_id)
+            if item is _DONE:
+                self.done = True
+                return
+            yield item
+
     def _wrap_transport_error(self, exc: Exception) -> APIConnectionError:
         if isinstance(exc, _http.TimeoutException):
             return APITimeoutError(
@@ -85,25 +96,15 @@ class Stream(_StreamBase[T]):
         return self._iterate()
 
     def _iterate(self) -> Iterator[T]:
-        decoder = self.decoder
-        cast, request_id = self._cast, self.request_id
         try:
             try:
                 for chunk in self.response.iter_bytes():
-                    for sse in decoder.feed(chunk):
-                        item = convert_event(sse, cast, request_id)
-                        if item is _DONE:
-                            self.done = True
-                            return
-                        yield item
+                    yield from self._items(self.decoder.feed(chunk))
+                    if self.done:
+                        return
             except _http.TransportError as exc:
                 raise self._wrap_transport_error(exc) from exc
-            for sse in decoder.close():
-                item = convert_event(sse, cast, request_id)
-                if item is _DONE:
-                    self.done = True
-                    return
-                yield item
+            yield from self._items(self.decoder.close())
         finally:
             self.close()
 
@@ -124,24 +125,16 @@ class AsyncStream(_StreamBase[T]):
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[T]:
-        decoder = self.decoder
-        cast, request_id = self._cast, self.request_id
         try:
             try:
                 async for chunk in self.response.aiter_bytes():
-                    for sse in decoder.feed(chunk):
-                        item = convert_event(sse, cast, request_id)
-                        if item is _DONE:
-                            self.done = True
-                            return
+                    for item in self._items(self.decoder.feed(chunk)):
                         yield item
+                    if self.done:
+                        return
             except _http.TransportError as exc:
                 raise self._wrap_transport_error(exc) from exc
-            for sse in decoder.close():
-                item = convert_event(sse, cast, request_id)
-                if item is _DONE:
-                    self.done = True
-                    return
+            for item in self._items(self.decoder.close()):
                 yield item
         finally:
             await self.close()

@@ -73,28 +73,18 @@ def request_body(request: Any) -> dict[str, Any] | None:
 
 
 def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
-    from email.parser import BytesParser
-    from email.policy import HTTP
+    """Form fields as sent; file parts as {"filename", "content", "type"} dicts."""
+    from django_openai.testing.multipart import UploadedPart
+    from django_openai.testing.multipart import parse_multipart as parse
 
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
-    )
-    fields: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        filename = part.get_filename()
-        payload = part.get_payload(decode=True)
-        value: Any = (
-            {"filename": filename, "content": payload, "type": part.get_content_type()}
-            if filename
-            else payload.decode()
-        )
-        if name in fields:
-            existing = fields[name]
-            fields[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
-        else:
-            fields[name] = value
-    return fields
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, UploadedPart):
+            return {"filename": value.filename, "content": value.content, "type": value.content_type}
+        return value
+
+    return {name: plain(value) for name, value in parse(raw, content_type).items()}
 
 
 def query_of(request: Any) -> dict[str, str]:
