@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from asgiref.sync import sync_to_async
 from django.db import models
 
 from .base import RemoteObject
@@ -98,6 +99,12 @@ class Batch(RemoteObject):
         from ..services.batches import cancel_batch
 
         return cancel_batch(self)
+
+    async def arefresh(self) -> Batch:
+        return await sync_to_async(self.refresh)()
+
+    async def acancel(self) -> Batch:
+        return await sync_to_async(self.cancel)()
 
     def results(self) -> Iterator[BatchItem]:
         """The stored results, in input order of custom_id lines as they were ingested."""

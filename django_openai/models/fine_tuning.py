@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from asgiref.sync import sync_to_async
 from django.db import models
 
 from .base import RemoteObject, from_timestamp
@@ -78,6 +79,19 @@ class FineTuningJob(RemoteObject):
         from ..services.fine_tuning import job_action
 
         return job_action(self, "resume")
+
+    # For async views: the same operations, run in a worker thread.
+    async def arefresh(self) -> FineTuningJob:
+        return await sync_to_async(self.refresh)()
+
+    async def acancel(self) -> FineTuningJob:
+        return await sync_to_async(self.cancel)()
+
+    async def apause(self) -> FineTuningJob:
+        return await sync_to_async(self.pause)()
+
+    async def aresume(self) -> FineTuningJob:
+        return await sync_to_async(self.resume)()
 
 
 class FineTuningEvent(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
 from django.db import models
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ class BatchManager(models.Manager["Batch"]):
             requests, endpoint, model=model, metadata=metadata, client_alias=client_alias, owner=owner
         )
 
+    async def acreate_from_requests(
+        self, requests: Iterable[Mapping[str, Any]], endpoint: str, **options: Any
+    ) -> Batch:
+        """:meth:`create_from_requests` for async views (runs in a worker thread)."""
+        return await sync_to_async(self.create_from_requests)(requests, endpoint, **options)
+
     def create_from_file(
         self,
         source: Any,
@@ -48,6 +55,10 @@ class BatchManager(models.Manager["Batch"]):
 
 
 class FineTuningJobManager(models.Manager["FineTuningJob"]):
+    async def astart(self, training_file: Any, model: str, **options: Any) -> FineTuningJob:
+        """:meth:`start` for async views (runs in a worker thread)."""
+        return await sync_to_async(self.start)(training_file, model, **options)
+
     def start(
         self,
         training_file: Any,

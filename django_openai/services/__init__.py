@@ -7,10 +7,11 @@ from .batches import (
     ingest_batch_results,
     refresh_batch,
 )
-from .files import resume_upload, upload_file
+from .files import aupload_file, resume_upload, upload_file
 from .fine_tuning import job_action, refresh_job, start_job
 
 __all__ = [
+    "aupload_file",
     "cancel_batch",
     "create_batch_from_file",
     "create_batch_from_requests",

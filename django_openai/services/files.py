@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -31,15 +32,38 @@ def upload_file(
     owner: Any = None,
     filename: str | None = None,
     mime_type: str | None = None,
+    keep_local_copy: bool = False,
 ) -> File:
     """Upload any file input; above ``UPLOAD_PART_THRESHOLD_BYTES`` it goes in parts.
 
     The parts are sent concurrently and recorded on an :class:`Upload` row as they land, so
-    :func:`resume_upload` can finish the job after a crash.
+    :func:`resume_upload` can finish the job after a crash. With ``keep_local_copy`` the content
+    is also saved (streamed) to ``File.local_copy`` in the default storage.
     """
     _check_purpose(purpose)
     part = to_file_part(source)
     name = filename or part.filename
+    file = _upload(source, part, name, purpose, client_alias, owner, mime_type)
+    if keep_local_copy:
+        _save_local_copy(file, part, name)
+    return file
+
+
+def _save_local_copy(file: File, part: Any, name: str) -> None:
+    from django.core.files import File as DjangoFile
+
+    stream = part.open()
+    try:
+        file.local_copy.save(f"{file.openai_id}-{name}", DjangoFile(stream, name=name), save=False)
+    finally:
+        if part.owns_stream:
+            stream.close()
+    File.objects.filter(pk=file.pk).update(local_copy=file.local_copy.name)
+
+
+def _upload(
+    source: Any, part: Any, name: str, purpose: str, client_alias: str, owner: Any, mime_type: str | None
+) -> File:
     if part.size is not None and part.size > setting("UPLOAD_PART_THRESHOLD_BYTES"):
         upload = Upload.objects.create(
             client_alias=client_alias,
@@ -125,3 +149,8 @@ def mirror_file_id(file_id: str | None, client_alias: str) -> File | None:
         return existing
     remote = client_for(client_alias).files.retrieve(file_id)
     return _mirror_file(remote.to_dict(), client_alias, None)
+
+
+async def aupload_file(source: Any, purpose: str, **options: Any) -> File:
+    """:func:`upload_file` for async views (the work runs in a worker thread)."""
+    return await sync_to_async(upload_file)(source, purpose, **options)

@@ -177,3 +177,45 @@ def test_part_size_limits(client):
         client.uploads.upload_file_chunked(
             file=b"x", mime_type="a/b", purpose="batch", part_size=65 * 1024 * 1024
         )
+
+
+def test_wait_for_processing_polls_until_done(client, router, _fast_retries, monkeypatch):
+    import httpx
+
+    import django_openai.client.resources._resource as resource_module
+
+    naps: list[float] = []
+    monkeypatch.setattr(resource_module, "_blocking_sleep", naps.append)
+    route = router.get("/files/file-1").mock(
+        side_effect=[
+            httpx.Response(200, json={"id": "file-1", "status": "uploaded"}),
+            httpx.Response(200, json={"id": "file-1", "status": "uploaded"}),
+            httpx.Response(200, json={"id": "file-1", "status": "processed"}),
+        ]
+    )
+    assert client.files.wait_for_processing("file-1", poll_interval=0.25).status == "processed"
+    assert route.call_count == 3 and naps == [0.25, 0.25]
+
+
+def test_wait_for_processing_gives_up(client, router, monkeypatch):
+    import django_openai.client.resources._resource as resource_module
+
+    monkeypatch.setattr(resource_module, "_blocking_sleep", lambda s: None)
+    router.get("/files/file-1").respond(200, json={"id": "file-1", "status": "uploaded"})
+    from django_openai.client import OpenAIError
+
+    with pytest.raises(OpenAIError, match="still 'uploaded'"):
+        client.files.wait_for_processing("file-1", poll_interval=0.01, max_wait_seconds=0.05)
+
+
+async def test_async_wait_for_processing(aclient, router, _fast_retries):
+    import httpx
+
+    router.get("/files/file-1").mock(
+        side_effect=[
+            httpx.Response(200, json={"id": "file-1", "status": "uploaded"}),
+            httpx.Response(200, json={"id": "file-1", "status": "error", "status_details": "bad"}),
+        ]
+    )
+    file = await aclient.files.wait_for_processing("file-1", poll_interval=0.5)
+    assert file.status == "error" and 0.5 in _fast_retries

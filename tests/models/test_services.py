@@ -203,3 +203,25 @@ def test_fine_tuning_start_and_bad_files(use_openai_fake):
     with pytest.raises(ValidationError, match="not a file purpose"):
         upload_file(("x.txt", b"x"), "training")
     assert FineTuningJob.objects.count() == 1
+
+
+def test_local_copy_in_storage(use_openai_fake, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    use_openai_fake()
+    file = upload_file(("train.jsonl", training(10)), "fine-tune", keep_local_copy=True)
+    file.refresh_from_db()
+    assert file.local_copy.name.startswith(f"openai/files/{file.openai_id}-train")
+    with file.local_copy.open("rb") as stored:
+        assert stored.read() == training(10)
+
+
+async def test_async_entry_points(use_openai_fake):
+    from django_openai.services import aupload_file
+
+    fake = use_openai_fake()
+    train = await aupload_file(("train.jsonl", training(10)), "fine-tune")
+    job = await FineTuningJob.objects.astart(train, "gpt-4.1-mini")
+    batch = await Batch.objects.acreate_from_requests(list(requests(3)), "/v1/chat/completions")
+    assert (await job.acancel()).status == "cancelled"
+    fake.advance(30)
+    assert (await batch.arefresh()).status == "completed"

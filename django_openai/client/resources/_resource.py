@@ -70,10 +70,14 @@ class Resource:
             import asyncio
 
             return asyncio.sleep(seconds)
-        import time
-
-        time.sleep(seconds)
+        _blocking_sleep(seconds)
         return None
+
+
+def _blocking_sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
 
 
 def path_id(value: str, what: str) -> str:
