@@ -90,6 +90,13 @@ def worker_env(openai_fake, use_openai_fake, tmp_path, monkeypatch):
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    # A killed worker's database session can outlive it for a moment; end it, or the test database
+    # cannot be dropped at the end of the run.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def wait_for(predicate, timeout: float, message: str) -> None:
