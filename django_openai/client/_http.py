@@ -25,8 +25,6 @@ AsyncBaseTransport = httpx.AsyncBaseTransport
 TimeoutException = httpx.TimeoutException
 #: Raised for every other failure to get a response (refused, reset, DNS, protocol errors).
 TransportError = httpx.TransportError
-#: Raised when a streamed body is read after the response was closed.
-StreamClosed = httpx.StreamClosed
 
 # httpx's keepalive_expiry default (5 s) is kept on purpose: a longer expiry measured 2.4x slower
 # at 64 concurrent requests (bench/client_overhead.py), the pool checking idle sockets on each
@@ -57,10 +55,6 @@ def make_timeout(value: TimeoutValue, default: Timeout | None = None) -> Timeout
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"timeout must be a number, a mapping or a Timeout, not {type(value).__name__}")
     return Timeout(float(value), connect=min(5.0, float(value)))
-
-
-def timeout_as_dict(timeout: Timeout) -> dict[str, float | None]:
-    return timeout.as_dict()
 
 
 # Pools we created ourselves carry no default headers, cookies or params of a user's, so their
@@ -148,10 +142,6 @@ def send(client: SyncHTTPClient, request: Request) -> Response:
 
 async def send_async(client: AsyncHTTPClient, request: Request) -> Response:
     return await client.send(request, stream=True)
-
-
-def request_path(request: Request) -> str:
-    return request.url.raw_path.decode("ascii", "replace").split("?", 1)[0]
 
 
 def merge_url(base_url: str, path: str) -> str:

@@ -13,13 +13,10 @@ import datetime as dt
 import enum
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ._files import FilePart, to_file_part
-
-#: ``cast`` value asking for the body as bytes.
-RAW_BYTES = bytes
 
 
 @dataclass(slots=True)
@@ -41,7 +38,6 @@ class RequestOptions:
     stream_body: bool = False
     #: For list endpoints: the type of one item and the query key of the cursor.
     page_item: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> RequestOptions:
         return dataclasses.replace(self, **changes)

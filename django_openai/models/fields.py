@@ -25,7 +25,3 @@ class StatusField(_QuietDeconstruct, models.CharField):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
-
-
-class QuietCharField(_QuietDeconstruct, models.CharField):
-    pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .content import count_tokens, reply_text, sample_from_schema, text_of
-from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found
+from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found, public
 from .generation import _tool_calls, require
 from .storage import paginate
 
@@ -92,7 +92,7 @@ def _response_view(response: dict[str, Any], fake: FakeOpenAI) -> dict[str, Any]
             _finish(fake, response)
         elif age >= QUEUED_SECONDS:
             response["status"] = "in_progress"
-    return {k: v for k, v in response.items() if not k.startswith("_")}
+    return public(response)
 
 
 def _finish(fake: FakeOpenAI, response: dict[str, Any]) -> None:
@@ -317,10 +317,6 @@ def compact_response(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
 # -- conversations ----------------------------------------------------------------------------
 
 
-def _public(conversation: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in conversation.items() if not k.startswith("_")}
-
-
 def create_conversation(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
     body = req.json()
     conversation = {
@@ -331,17 +327,17 @@ def create_conversation(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
         "_items": _with_ids(fake, _input_items(body.get("items"))),
     }
     fake.conversations[str(conversation["id"])] = conversation
-    return FakeResponse.json(_public(conversation))
+    return FakeResponse.json(public(conversation))
 
 
 def retrieve_conversation(fake: FakeOpenAI, req: FakeRequest, conversation_id: str) -> FakeResponse:
-    return FakeResponse.json(_public(_conversation(fake, conversation_id)))
+    return FakeResponse.json(public(_conversation(fake, conversation_id)))
 
 
 def update_conversation(fake: FakeOpenAI, req: FakeRequest, conversation_id: str) -> FakeResponse:
     conversation = _conversation(fake, conversation_id)
     conversation["metadata"] = req.json().get("metadata") or {}
-    return FakeResponse.json(_public(conversation))
+    return FakeResponse.json(public(conversation))
 
 
 def delete_conversation(fake: FakeOpenAI, req: FakeRequest, conversation_id: str) -> FakeResponse:
@@ -386,4 +382,4 @@ def retrieve_item(fake: FakeOpenAI, req: FakeRequest, conversation_id: str, item
 def delete_item(fake: FakeOpenAI, req: FakeRequest, conversation_id: str, item_id: str) -> FakeResponse:
     conversation = _conversation(fake, conversation_id)
     conversation["_items"].remove(_item(conversation, item_id))
-    return FakeResponse.json(_public(conversation))
+    return FakeResponse.json(public(conversation))

@@ -307,6 +307,11 @@ class FakeOpenAI:
         raise FakeError(404, f"unknown control endpoint {path}")
 
 
+def public(obj: dict[str, Any]) -> dict[str, Any]:
+    """A stored object as the API shows it: the fake's own ``_`` bookkeeping keys left out."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
 def route(method: str, template: str) -> tuple[str, re.Pattern[str]]:
     """``"/files/{file_id}"`` -> a compiled pattern with named groups."""
     pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)

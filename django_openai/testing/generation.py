@@ -17,7 +17,7 @@ from .content import (
     text_of,
     wav,
 )
-from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found
+from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found, public
 
 BASE_MODELS = [
     "gpt-4.1",
@@ -253,25 +253,21 @@ def _stored(fake: FakeOpenAI, completion_id: str) -> dict[str, Any]:
         raise not_found("chat completion", completion_id) from None
 
 
-def _public(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if not k.startswith("_")}
-
-
 def list_chat_completions(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
     from .storage import paginate
 
-    items = [_public(c) for c in fake.chat_completions.values() if req.q("model") in (None, c["model"])]
+    items = [public(c) for c in fake.chat_completions.values() if req.q("model") in (None, c["model"])]
     return paginate(req, items)
 
 
 def retrieve_chat_completion(fake: FakeOpenAI, req: FakeRequest, completion_id: str) -> FakeResponse:
-    return FakeResponse.json(_public(_stored(fake, completion_id)))
+    return FakeResponse.json(public(_stored(fake, completion_id)))
 
 
 def update_chat_completion(fake: FakeOpenAI, req: FakeRequest, completion_id: str) -> FakeResponse:
     stored = _stored(fake, completion_id)
     stored["metadata"] = req.json().get("metadata") or {}
-    return FakeResponse.json(_public(stored))
+    return FakeResponse.json(public(stored))
 
 
 def delete_chat_completion(fake: FakeOpenAI, req: FakeRequest, completion_id: str) -> FakeResponse:

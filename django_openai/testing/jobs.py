@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .content import count_tokens, digest
-from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found
+from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found, public
 from .storage import file_bytes, get_file, paginate, store_file
 
 BATCH_ENDPOINTS = {
@@ -175,7 +175,7 @@ def create_batch(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
 def batch_view(fake: FakeOpenAI, batch: dict[str, Any]) -> dict[str, Any]:
     _advance_batch(fake, batch)
     # The spec types these fields as plain integers/strings: absent until set, never null.
-    return {k: v for k, v in batch.items() if not k.startswith("_") and v is not None}
+    return {k: v for k, v in public(batch).items() if v is not None}
 
 
 def _run_seconds(fake: FakeOpenAI, batch: dict[str, Any]) -> float:
@@ -460,7 +460,7 @@ def _loss(job: dict[str, Any], step: int) -> tuple[float, float]:
 
 def job_view(fake: FakeOpenAI, job: dict[str, Any]) -> dict[str, Any]:
     _advance_job(fake, job)
-    return {k: v for k, v in job.items() if not k.startswith("_")}
+    return public(job)
 
 
 def _advance_job(fake: FakeOpenAI, job: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .content import cosine, embedding, text_of
-from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found
+from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse, not_found, public
 
 PURPOSES = {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -116,10 +116,6 @@ def _upload(fake: FakeOpenAI, upload_id: str) -> dict[str, Any]:
         raise not_found("upload", upload_id, "upload_id") from None
 
 
-def _public_upload(upload: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in upload.items() if not k.startswith("_")}
-
-
 def create_upload(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
     body = req.json()
     for name in ("bytes", "filename", "mime_type", "purpose"):
@@ -142,7 +138,7 @@ def create_upload(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
         "_parts": {},
     }
     fake.uploads[upload["id"]] = upload
-    return FakeResponse.json(_public_upload(upload))
+    return FakeResponse.json(public(upload))
 
 
 def add_upload_part(fake: FakeOpenAI, req: FakeRequest, upload_id: str) -> FakeResponse:
@@ -180,7 +176,7 @@ def complete_upload(fake: FakeOpenAI, req: FakeRequest, upload_id: str) -> FakeR
         )
     upload["status"] = "completed"
     upload["file"] = store_file(fake, upload["filename"], content, upload["purpose"])
-    return FakeResponse.json(_public_upload(upload))
+    return FakeResponse.json(public(upload))
 
 
 def cancel_upload(fake: FakeOpenAI, req: FakeRequest, upload_id: str) -> FakeResponse:
@@ -188,7 +184,7 @@ def cancel_upload(fake: FakeOpenAI, req: FakeRequest, upload_id: str) -> FakeRes
     if upload["status"] == "completed":
         raise FakeError(400, "A completed upload cannot be cancelled.")
     upload["status"] = "cancelled"
-    return FakeResponse.json(_public_upload(upload))
+    return FakeResponse.json(public(upload))
 
 
 # -- vector stores ----------------------------------------------------------------------------
@@ -207,7 +203,7 @@ def _store(fake: FakeOpenAI, vector_store_id: str) -> dict[str, Any]:
 def _public_store(store: dict[str, Any]) -> dict[str, Any]:
     files = store["_files"].values()
     counts = {"in_progress": 0, "completed": len(files), "failed": 0, "cancelled": 0, "total": len(files)}
-    return {k: v for k, v in store.items() if not k.startswith("_")} | {"file_counts": counts}
+    return public(store) | {"file_counts": counts}
 
 
 def _add_to_store(
@@ -234,10 +230,6 @@ def _add_to_store(
     store["_files"][file_id] = entry
     store["usage_bytes"] = sum(f["usage_bytes"] for f in store["_files"].values())
     return entry
-
-
-def _public_vs_file(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if not k.startswith("_")}
 
 
 def create_vector_store(fake: FakeOpenAI, req: FakeRequest) -> FakeResponse:
@@ -333,23 +325,19 @@ def create_vector_store_file(fake: FakeOpenAI, req: FakeRequest, vector_store_id
     body = req.json()
     if not body.get("file_id"):
         raise FakeError(400, "Missing required parameter: 'file_id'.", param="file_id")
-    return FakeResponse.json(
-        _public_vs_file(_add_to_store(fake, store, body["file_id"], body.get("attributes")))
-    )
+    return FakeResponse.json(public(_add_to_store(fake, store, body["file_id"], body.get("attributes"))))
 
 
 def list_vector_store_files(fake: FakeOpenAI, req: FakeRequest, vector_store_id: str) -> FakeResponse:
     store = _store(fake, vector_store_id)
     status = req.q("filter")
-    return paginate(
-        req, [_public_vs_file(f) for f in store["_files"].values() if status in (None, f["status"])]
-    )
+    return paginate(req, [public(f) for f in store["_files"].values() if status in (None, f["status"])])
 
 
 def retrieve_vector_store_file(
     fake: FakeOpenAI, req: FakeRequest, vector_store_id: str, file_id: str
 ) -> FakeResponse:
-    return FakeResponse.json(_public_vs_file(_vs_file(_store(fake, vector_store_id), file_id)))
+    return FakeResponse.json(public(_vs_file(_store(fake, vector_store_id), file_id)))
 
 
 def update_vector_store_file(
@@ -357,7 +345,7 @@ def update_vector_store_file(
 ) -> FakeResponse:
     entry = _vs_file(_store(fake, vector_store_id), file_id)
     entry["attributes"] = req.json().get("attributes") or {}
-    return FakeResponse.json(_public_vs_file(entry))
+    return FakeResponse.json(public(entry))
 
 
 def delete_vector_store_file(
@@ -407,7 +395,7 @@ def create_file_batch(fake: FakeOpenAI, req: FakeRequest, vector_store_id: str) 
         "_file_ids": file_ids,
     }
     store.setdefault("_batches", {})[batch["id"]] = batch
-    return FakeResponse.json(_public_vs_file(batch))
+    return FakeResponse.json(public(batch))
 
 
 def _file_batch(store: dict[str, Any], batch_id: str) -> dict[str, Any]:
@@ -420,7 +408,7 @@ def _file_batch(store: dict[str, Any], batch_id: str) -> dict[str, Any]:
 def retrieve_file_batch(
     fake: FakeOpenAI, req: FakeRequest, vector_store_id: str, batch_id: str
 ) -> FakeResponse:
-    return FakeResponse.json(_public_vs_file(_file_batch(_store(fake, vector_store_id), batch_id)))
+    return FakeResponse.json(public(_file_batch(_store(fake, vector_store_id), batch_id)))
 
 
 def cancel_file_batch(
@@ -429,7 +417,7 @@ def cancel_file_batch(
     batch = _file_batch(_store(fake, vector_store_id), batch_id)
     if batch["status"] == "in_progress":
         batch["status"] = "cancelled"
-    return FakeResponse.json(_public_vs_file(batch))
+    return FakeResponse.json(public(batch))
 
 
 def list_file_batch_files(
@@ -437,6 +425,4 @@ def list_file_batch_files(
 ) -> FakeResponse:
     store = _store(fake, vector_store_id)
     batch = _file_batch(store, batch_id)
-    return paginate(
-        req, [_public_vs_file(store["_files"][f]) for f in batch["_file_ids"] if f in store["_files"]]
-    )
+    return paginate(req, [public(store["_files"][f]) for f in batch["_file_ids"] if f in store["_files"]])
