@@ -25,10 +25,9 @@ _LOAD_TABLE = "django_openai_batchitem_load"
 
 
 def _copy_supported() -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    connection.ensure_connection()
-    return hasattr(connection.connection, "cursor") and hasattr(connection.connection.cursor(), "copy")
+    # psycopg 3 (module "psycopg") has cursor.copy(); psycopg2 does not. No cursor is opened to ask.
+    driver = getattr(connection, "Database", None)
+    return connection.vendor == "postgresql" and getattr(driver, "__name__", "") == "psycopg"
 
 
 def insert_items(rows: Sequence[ItemRow], *, fresh: bool = False) -> bool:

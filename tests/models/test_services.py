@@ -225,3 +225,8 @@ async def test_async_entry_points(use_openai_fake):
     assert (await job.acancel()).status == "cancelled"
     fake.advance(30)
     assert (await batch.arefresh()).status == "completed"
+    # The worker thread's database connection, closed so the test database can be dropped.
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
