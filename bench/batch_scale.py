@@ -91,21 +91,38 @@ def phase_ingest(count: int, line_bytes: int) -> dict[str, float]:
             out.write(json.dumps(line).encode() + b"\n")
         path = out.name
     size = os.path.getsize(path)
+    # The input, in another order than the output (as OpenAI's may be): ingestion joins it back.
+    with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as inp:
+        for i in reversed(range(count)):
+            request = {"custom_id": f"req-{i}", "method": "POST", "url": "/v1/chat/completions"}
+            request["body"] = {
+                "model": "gpt-4.1-mini",
+                "messages": [{"role": "user", "content": f"Ticket {i}"}],
+            }
+            inp.write(json.dumps(request).encode() + b"\n")
     with OpenAI(api_key="sk-bench-0123456789", base_url=os.environ["FAKE_OPENAI_URL"], timeout=600) as client:
         output = client.files.create(file=path, purpose="batch")
+        input_file = client.files.create(file=inp.name, purpose="batch")
     os.unlink(path)
+    os.unlink(inp.name)
     Batch.objects.filter(openai_id="batch_bench_ingest").delete()
     batch = Batch.objects.create(
         openai_id="batch_bench_ingest",
         endpoint="/v1/chat/completions",
         status="completed",
-        data={"id": "batch_bench_ingest", "status": "completed", "output_file_id": output.id},
+        data={
+            "id": "batch_bench_ingest",
+            "status": "completed",
+            "input_file_id": input_file.id,
+            "output_file_id": output.id,
+        },
     )
     rss_before = _rss_mb()
     started = time.perf_counter()
     stored = ingest_batch_results(batch)
     seconds = time.perf_counter() - started
     assert BatchItem.objects.filter(batch=batch).count() == count == stored
+    assert not BatchItem.objects.filter(batch=batch, request_body__isnull=True).exists()
     batch.delete()
     return {
         "seconds": seconds,

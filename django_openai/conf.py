@@ -74,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_PART_SIZE_BYTES": 64 * 1024 * 1024,
     # Batch results are stored this many rows per INSERT.
     "BATCH_INGEST_CHUNK_SIZE": 5000,
+    # Fill BatchItem.request_body from the batch's input file (one more download per ingestion).
+    "BATCH_INGEST_REQUEST_BODIES": True,
     # How long an ingestion may run before the sweeper assumes its worker died and starts another.
     "BATCH_INGEST_LEASE_SECONDS": 600,
 }

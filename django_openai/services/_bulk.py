@@ -1,16 +1,17 @@
 """Storing many batch result rows quickly, idempotently.
 
-On PostgreSQL with psycopg 3, rows are streamed with ``COPY`` into a temporary table and moved
-with ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``: ten times the rate of ``bulk_create``
-through Django's client-side parameter binding (measured in bench/batch_scale.py). Elsewhere,
-``bulk_create(ignore_conflicts=True)``. Both skip rows already stored, which is what lets an
-interrupted ingestion simply run again.
+On PostgreSQL with psycopg 3, rows go through ``COPY``: straight into the table while no row of
+the batch was stored before ("fresh"), else into a temporary table and on with
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. Each chunk's rows are parsed as they are
+written, so PostgreSQL stores one part of the chunk while Python parses the next (the two run on
+separate cores). Elsewhere, ``bulk_create(ignore_conflicts=True)``. Both skip rows already
+stored, which is what lets an interrupted ingestion simply run again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -30,26 +31,38 @@ def _copy_supported() -> bool:
     return connection.vendor == "postgresql" and getattr(driver, "__name__", "") == "psycopg"
 
 
-def insert_items(rows: Sequence[ItemRow], *, fresh: bool = False) -> bool:
-    """Store rows, skipping those already stored. Returns whether the table is still "fresh".
+def insert_items(rows: Iterable[ItemRow], *, fresh: bool = False) -> tuple[int, bool]:
+    """Store one chunk of rows, skipping those already stored, in one transaction.
 
+    Returns how many rows the chunk held and whether the table is still "fresh" for this batch.
     ``fresh`` says no row of this batch existed when ingestion began: then rows are copied straight
     into the table (half the work). Should another ingestion of the same batch race this one, the
-    copy meets a duplicate, and this and every later chunk take the conflict-skipping path.
+    copy meets a duplicate; the chunk is then stored again through the conflict-skipping path, as
+    is every later chunk.
     """
-    if not rows:
-        return fresh
     if not _copy_supported():
-        BatchItem.objects.bulk_create([_as_model(row) for row in rows], ignore_conflicts=True)
-        return False
+        chunk = list(rows)
+        BatchItem.objects.bulk_create([_as_model(row) for row in chunk], ignore_conflicts=True)
+        return len(chunk), False
+    kept: list[ItemRow] = []
     if fresh:
+        rows = iter(rows)
         try:
-            _copy_rows(rows, direct=True)
-            return True
+            _copy_rows(_keeping(rows, kept), direct=True)
+            return len(kept), True
         except IntegrityError:
-            pass
-    _copy_rows(rows, direct=False)
-    return False
+            kept.extend(rows)  # the rows the failed copy had not reached yet
+    else:
+        kept.extend(rows)
+    _copy_rows(kept, direct=False)
+    return len(kept), False
+
+
+def _keeping(rows: Iterator[ItemRow], kept: list[ItemRow]) -> Iterator[ItemRow]:
+    # The chunk is kept as it streams, so that it can be sent again should the direct copy fail.
+    for row in rows:
+        kept.append(row)
+        yield row
 
 
 def _as_model(row: ItemRow) -> BatchItem:
@@ -60,10 +73,11 @@ def _as_model(row: ItemRow) -> BatchItem:
     return BatchItem(**values)
 
 
-def _copy_rows(rows: Sequence[ItemRow], *, direct: bool) -> None:
+def _copy_rows(rows: Iterable[ItemRow], *, direct: bool) -> None:
     table = BatchItem._meta.db_table
     columns = ", ".join(COLUMNS)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The driver's own cursor, for copy(); its errors are turned into Django's as a Django cursor's are.
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         if direct:
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

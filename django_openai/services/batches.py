@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from ..models import Batch, BatchItem, File
 from ..signals import batch_completed, batch_failed
 from ._bulk import ItemRow, insert_items
 from ._common import client_for, iter_lines, save_remote, send_on_commit, setting
+from ._request_bodies import RequestBodies
 from .files import mirror_file_id, upload_file
 
 BATCH_ENDPOINTS = (
@@ -111,6 +114,9 @@ class _BatchWriter:
     def discard(self) -> None:
         self.out.close()
         os.unlink(self.path)
+
+
+logger = logging.getLogger("django_openai.batches")
 
 
 def create_batch_from_requests(
@@ -231,17 +237,18 @@ def _json_codec() -> tuple[Callable[[bytes], Any], Callable[[Any], str]]:
 _loads, _dumps = _json_codec()
 
 
-def _item(batch_id: int, raw: bytes, from_error_file: bool) -> ItemRow:
+def _item(batch_id: int, raw: bytes, from_error_file: bool, bodies: RequestBodies) -> ItemRow:
     line = _loads(raw)
     response = line.get("response") or {}
     body = response.get("body")
     error = line.get("error") or (
         (body or {}).get("error") if from_error_file and isinstance(body, dict) else None
     )
+    custom_id = str(line.get("custom_id"))
     return (
         batch_id,
-        str(line.get("custom_id")),
-        None,
+        custom_id,
+        bodies.get(custom_id),
         response.get("status_code"),
         _dumps(body) if body is not None else None,
         _dumps(error) if error is not None else None,
@@ -258,30 +265,9 @@ def ingest_batch_results(batch: Batch) -> int:
     if batch.results_ingested_at is not None:
         return 0
     client = client_for(batch.client_alias)
-    chunk_size = int(setting("BATCH_INGEST_CHUNK_SIZE"))
-    inserted = 0
     fresh = not BatchItem.objects.filter(batch_id=batch.pk).exists()
-    for key, is_error in (("output_file_id", False), ("error_file_id", True)):
-        file_id = (batch.data or {}).get(key)
-        if not file_id:
-            continue
-        mirror = _ensure_file(file_id, batch.client_alias)
-        if key == "output_file_id" and batch.output_file_id != (mirror.pk if mirror else None):
-            batch.output_file = mirror
-        elif key == "error_file_id":
-            batch.error_file = mirror
-        buffer: list[ItemRow] = []
-        with client.files.content(file_id) as body:
-            for raw in iter_lines(body.iter_bytes(256 * 1024)):
-                if raw:
-                    buffer.append(_item(batch.pk, raw, is_error))
-                if len(buffer) >= chunk_size:
-                    fresh = insert_items(buffer, fresh=fresh)
-                    inserted += len(buffer)
-                    buffer = []
-        if buffer:
-            fresh = insert_items(buffer, fresh=fresh)
-            inserted += len(buffer)
+    with _request_bodies(batch, client) as bodies:
+        inserted = _ingest_files(batch, client, bodies, fresh)
     with transaction.atomic():
         Batch.objects.filter(pk=batch.pk).update(
             results_ingested_at=timezone.now(),
@@ -293,6 +279,49 @@ def ingest_batch_results(batch: Batch) -> int:
         signal = batch_completed if batch.status == "completed" else batch_failed
         send_on_commit(signal, batch)
     return inserted
+
+
+def _ingest_files(batch: Batch, client: Any, bodies: RequestBodies, fresh: bool) -> int:
+    chunk_size = int(setting("BATCH_INGEST_CHUNK_SIZE"))
+    inserted = 0
+    for key, is_error in (("output_file_id", False), ("error_file_id", True)):
+        file_id = (batch.data or {}).get(key)
+        if not file_id:
+            continue
+        mirror = _ensure_file(file_id, batch.client_alias)
+        if key == "output_file_id" and batch.output_file_id != (mirror.pk if mirror else None):
+            batch.output_file = mirror
+        elif key == "error_file_id":
+            batch.error_file = mirror
+        with _remote_lines(client, file_id) as lines:
+            while True:
+                # Lazily parsed: each line is parsed as the copy takes it (see _bulk).
+                chunk = itertools.islice(lines, chunk_size)
+                rows = (_item(batch.pk, raw, is_error, bodies) for raw in chunk)
+                count, fresh = insert_items(rows, fresh=fresh)
+                inserted += count
+                if not count:
+                    break
+    return inserted
+
+
+@contextlib.contextmanager
+def _remote_lines(client: Any, file_id: str) -> Iterator[Iterator[bytes]]:
+    """The non-empty lines of a remote file, downloaded as a stream."""
+    with client.files.content(file_id) as body:
+        yield (raw for raw in iter_lines(body.iter_bytes(256 * 1024)) if raw)
+
+
+def _request_bodies(batch: Batch, client: Any) -> RequestBodies:
+    file_id = (batch.data or {}).get("input_file_id")
+    if not file_id or not setting("BATCH_INGEST_REQUEST_BODIES"):
+        return RequestBodies.empty()
+    try:
+        with _remote_lines(client, file_id) as lines:
+            return RequestBodies.from_lines(lines, _loads, _dumps)
+    except NotFoundError:
+        logger.warning("Batch %s: input file %s is gone; request bodies not stored", batch.openai_id, file_id)
+        return RequestBodies.empty()
 
 
 def _ensure_file(file_id: str, client_alias: str) -> File | None:
