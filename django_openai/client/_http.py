@@ -14,8 +14,6 @@ from typing import IO, Any
 
 import httpx
 
-from ._http_pool import AsyncPoolTransport, SyncPoolTransport
-
 Request = httpx.Request
 Response = httpx.Response
 SyncHTTPClient = httpx.Client
@@ -83,6 +81,8 @@ def new_sync_client(
 ) -> SyncHTTPClient:
     limits = limits or DEFAULT_LIMITS
     if transport is None and not _environment_proxies():
+        from ._http_pool import SyncPoolTransport  # with httpcore: loaded with the first client
+
         transport = SyncPoolTransport(**_pool_options(limits))
     client = httpx.Client(timeout=timeout, transport=transport, limits=limits, follow_redirects=True)
     _OWN_CLIENTS.add(client)
@@ -94,6 +94,8 @@ def new_async_client(
 ) -> AsyncHTTPClient:
     limits = limits or DEFAULT_LIMITS
     if transport is None and not _environment_proxies():
+        from ._http_pool import AsyncPoolTransport
+
         transport = AsyncPoolTransport(**_pool_options(limits))
     client = httpx.AsyncClient(timeout=timeout, transport=transport, limits=limits, follow_redirects=True)
     _OWN_CLIENTS.add(client)

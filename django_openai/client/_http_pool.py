@@ -128,7 +128,31 @@ def _no_free_connection() -> httpx.PoolTimeout:
     return httpx.PoolTimeout("no connection became free within the pool timeout")
 
 
-class SyncPoolTransport(httpx.BaseTransport):
+def _response(
+    response: httpcore.Response, body: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    return httpx.Response(
+        status_code=response.status, headers=response.headers, stream=body, extensions=response.extensions
+    )
+
+
+class _Slots:
+    """What both transports do around a slot: take a connection, or give the slot back."""
+
+    _idle: _IdleConnections[Any]
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+    def _take(self, origin: Origin) -> tuple[Any, list[Any]]:
+        try:
+            return self._idle.take(origin)
+        except BaseException:
+            self._release()
+            raise
+
+
+class SyncPoolTransport(_Slots, httpx.BaseTransport):
     def __init__(
         self,
         *,
@@ -146,13 +170,9 @@ class SyncPoolTransport(httpx.BaseTransport):
         origin, core_request = _origin_and_request(request)
         if self._slots is not None:
             timeout = _pool_timeout(request)
-            if not self._slots.acquire(timeout=timeout if timeout is not None else -1):
+            if not self._slots.acquire(timeout=timeout):  # None: wait as long as it takes
                 raise _no_free_connection()
-        try:
-            connection, stale = self._idle.take(origin)
-        except BaseException:
-            self._release()
-            raise
+        connection, stale = self._take(origin)
         for old in stale:
             old.close()
         try:
@@ -162,12 +182,7 @@ class SyncPoolTransport(httpx.BaseTransport):
             self._release()
             connection.close()
             raise
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_SyncBody(self, origin, connection, response),
-            extensions=response.extensions,
-        )
+        return _response(response, _SyncBody(self, origin, connection, response))
 
     def _finished(self, origin: Origin, connection: httpcore.HTTPConnection) -> None:
         try:
@@ -213,7 +228,7 @@ class _SyncBody(httpx.SyncByteStream):
             self._pool._finished(self._origin, self._connection)
 
 
-class AsyncPoolTransport(httpx.AsyncBaseTransport):
+class AsyncPoolTransport(_Slots, httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
@@ -248,11 +263,7 @@ class AsyncPoolTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         origin, core_request = _origin_and_request(request)
         await self._acquire_slot(_pool_timeout(request))
-        try:
-            connection, stale = self._idle.take(origin)
-        except BaseException:
-            self._release()
-            raise
+        connection, stale = self._take(origin)
         for old in stale:
             _close_soon(old)
         try:
@@ -263,12 +274,7 @@ class AsyncPoolTransport(httpx.AsyncBaseTransport):
             if not connection.is_closed():
                 _close_soon(connection)
             raise
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_AsyncBody(self, origin, connection, response),
-            extensions=response.extensions,
-        )
+        return _response(response, _AsyncBody(self, origin, connection, response))
 
     def _finished(self, origin: Origin, connection: httpcore.AsyncHTTPConnection) -> None:
         try:

@@ -73,26 +73,49 @@ def _as_model(row: ItemRow) -> BatchItem:
     return BatchItem(**values)
 
 
+#: The COPY column types, for binary COPY (``COLUMNS`` order).
+_COPY_TYPES = ("int8", "varchar", "jsonb", "int2", "jsonb", "jsonb", "varchar")
+_JSONB_OID = 3802
+
+
+def _jsonb_text_dumper() -> type:
+    # Binary COPY: PostgreSQL skips parsing COPY's text format (escapes, delimiters) on ~100 MB of
+    # JSON, measured ~25% faster. Our values are JSON text already; jsonb's binary form is a
+    # version byte and that text. Registered by oid only, on the copying cursor alone.
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class JsonTextAsJsonb(Dumper):
+        format = Format.BINARY
+        oid = _JSONB_OID
+
+        def dump(self, obj: str) -> bytes:
+            return b"\x01" + obj.encode()
+
+    return JsonTextAsJsonb
+
+
 def _copy_rows(rows: Iterable[ItemRow], *, direct: bool) -> None:
     table = BatchItem._meta.db_table
     columns = ", ".join(COLUMNS)
     # The driver's own cursor, for copy(); its errors are turned into Django's as a Django cursor's are.
     with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
-        if direct:
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        raw.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {_LOAD_TABLE} (batch_id bigint, custom_id varchar(512), "
-            "request_body jsonb, status_code smallint, response_body jsonb, error jsonb, "
-            "request_id varchar(128)) ON COMMIT DELETE ROWS"
-        )
-        with raw.copy(f"COPY {_LOAD_TABLE} ({columns}) FROM STDIN") as copy:
+        raw.adapters.register_dumper(None, _jsonb_text_dumper())
+        target = table
+        if not direct:
+            raw.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {_LOAD_TABLE} (batch_id bigint, custom_id varchar(512), "
+                "request_body jsonb, status_code smallint, response_body jsonb, error jsonb, "
+                "request_id varchar(128)) ON COMMIT DELETE ROWS"
+            )
+            target = _LOAD_TABLE
+        with raw.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(_COPY_TYPES))
             for row in rows:
                 copy.write_row(row)
-        raw.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_LOAD_TABLE} "
-            "ON CONFLICT (batch_id, custom_id) DO NOTHING"
-        )
+        if not direct:
+            raw.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_LOAD_TABLE} "
+                "ON CONFLICT (batch_id, custom_id) DO NOTHING"
+            )

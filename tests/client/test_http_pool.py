@@ -288,9 +288,15 @@ def test_sync_requests_share_one_connection(server):
     assert srv.accepted == 1
 
 
-def test_sync_threads_share_the_pool_within_max_connections(server):
+@pytest.mark.parametrize("pool_timeout", [5.0, None])
+def test_sync_threads_share_the_pool_within_max_connections(server, pool_timeout):
     srv, url = server
-    with sync_client(url, max_connections=3) as client, ThreadPoolExecutor(9) as threads:
+    client = httpx.Client(
+        base_url=url,
+        transport=SyncPoolTransport(max_connections=3),
+        timeout=httpx.Timeout(5, pool=pool_timeout),
+    )
+    with client, ThreadPoolExecutor(9) as threads:
         for _ in range(2):
             answers = list(threads.map(lambda _: client.get("/slow").status_code, range(9)))
             assert answers == [200] * 9
