@@ -356,3 +356,26 @@ def test_a_proxy_in_the_environment_leaves_routing_to_httpx(monkeypatch, variabl
     monkeypatch.delenv(variable)
     with OpenAI(api_key="sk-test", base_url="https://api.test/v1") as client:
         assert isinstance(client._http_client._transport, SyncPoolTransport)
+
+
+def test_our_clients_keep_no_cookies(router, client):
+    # Requests on our pools never carry a jar, so Set-Cookie is not even stored.
+    route = router.get("/models").respond(
+        200, json={"object": "list", "data": []}, headers={"set-cookie": "__cf_bm=abc; Path=/"}
+    )
+    client.models.list()
+    client.models.list()
+    assert len(client._http_client.cookies) == 0
+    assert "cookie" not in route.calls.last.request.headers
+
+
+def test_a_users_own_http_client_keeps_httpx_cookie_handling(router):
+    router.get("/models").respond(
+        200, json={"object": "list", "data": []}, headers={"set-cookie": "session=abc; Path=/"}
+    )
+    with (
+        httpx.Client() as mine,
+        OpenAI(api_key="sk-test", base_url="https://api.test/v1", http_client=mine) as c,
+    ):
+        c.models.list()
+        assert mine.cookies.get("session") == "abc"
