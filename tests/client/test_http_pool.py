@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -31,10 +32,10 @@ class CountingServer:
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
 
-    async def start(self) -> str:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+    async def start(self, tls: ssl.SSLContext | None = None) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=tls)
         port = self.server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         assert self.server is not None
@@ -115,12 +116,12 @@ async def settle(condition, seconds: float = 3.0) -> bool:
 class ServerThread:
     """The server runs on its own loop in a thread, so that sync and async clients both reach it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.srv = CountingServer()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.url = self.call(self.srv.start())
+        self.url = self.call(self.srv.start(tls))
 
     def call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
@@ -379,3 +380,45 @@ def test_a_users_own_http_client_keeps_httpx_cookie_handling(router):
     ):
         c.models.list()
         assert mine.cookies.get("session") == "abc"
+
+
+# -- TLS: the pools verify certificates as httpx does (CA bundle, or SSL_CERT_FILE) ---------------
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch) -> Iterator[tuple[ServerThread, str]]:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    thread = ServerThread(tls=server_context)
+    yield thread, str(ca_file)
+    thread.stop()
+
+
+def test_sync_https_verifies_and_reuses_the_connection(tls_server, monkeypatch):
+    thread, ca_file = tls_server
+    with (
+        OpenAI(api_key="sk-test", base_url=f"{thread.url}/v1", max_retries=0) as client,
+        pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        client.models.list()  # our CA is not in the default bundle
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    with OpenAI(api_key="sk-test", base_url=f"{thread.url}/v1", max_retries=0) as client:
+        for _ in range(3):
+            client.models.list()
+    assert thread.srv.accepted == 1, "one connection (after the handshake) for three requests"
+
+
+async def test_async_https_verifies_and_reuses_the_connection(tls_server, monkeypatch):
+    thread, ca_file = tls_server
+    async with AsyncOpenAI(api_key="sk-test", base_url=f"{thread.url}/v1", max_retries=0) as client:
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            await client.models.list()
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    async with AsyncOpenAI(api_key="sk-test", base_url=f"{thread.url}/v1", max_retries=0) as client:
+        await asyncio.gather(*(client.models.list() for _ in range(3)))
+        await client.models.list()
+    assert 1 <= thread.srv.accepted <= 3, "the fourth request reuses a connection"
