@@ -136,10 +136,23 @@ def _response(
     )
 
 
-class _Slots:
-    """What both transports do around a slot: take a connection, or give the slot back."""
+class _PoolBase:
+    """What both transports share: their settings, and taking a connection or giving the slot back."""
 
-    _idle: _IdleConnections[Any]
+    _connection_class: type[httpcore.HTTPConnection] | type[httpcore.AsyncHTTPConnection]
+
+    def __init__(
+        self,
+        *,
+        max_connections: int | None = 1000,
+        max_keepalive_connections: int | None = 100,
+        keepalive_expiry: float | None = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._idle: _IdleConnections[Any] = _IdleConnections(
+            self._connection_class, max_keepalive_connections, keepalive_expiry, ssl_context
+        )
+        self._max_connections = max_connections
 
     def _release(self) -> None:
         raise NotImplementedError
@@ -152,19 +165,12 @@ class _Slots:
             raise
 
 
-class SyncPoolTransport(_Slots, httpx.BaseTransport):
-    def __init__(
-        self,
-        *,
-        max_connections: int | None = 1000,
-        max_keepalive_connections: int | None = 100,
-        keepalive_expiry: float | None = 5.0,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        self._idle = _IdleConnections(
-            httpcore.HTTPConnection, max_keepalive_connections, keepalive_expiry, ssl_context
-        )
-        self._slots = threading.BoundedSemaphore(max_connections) if max_connections else None
+class SyncPoolTransport(_PoolBase, httpx.BaseTransport):
+    _connection_class = httpcore.HTTPConnection
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._slots = threading.BoundedSemaphore(self._max_connections) if self._max_connections else None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         origin, core_request = _origin_and_request(request)
@@ -228,20 +234,9 @@ class _SyncBody(httpx.SyncByteStream):
             self._pool._finished(self._origin, self._connection)
 
 
-class AsyncPoolTransport(_Slots, httpx.AsyncBaseTransport):
-    def __init__(
-        self,
-        *,
-        max_connections: int | None = 1000,
-        max_keepalive_connections: int | None = 100,
-        keepalive_expiry: float | None = 5.0,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        self._idle = _IdleConnections(
-            httpcore.AsyncHTTPConnection, max_keepalive_connections, keepalive_expiry, ssl_context
-        )
-        self._max_connections = max_connections
-        self._slots: asyncio.Semaphore | None = None  # created on first use, inside the running loop
+class AsyncPoolTransport(_PoolBase, httpx.AsyncBaseTransport):
+    _connection_class = httpcore.AsyncHTTPConnection
+    _slots: asyncio.Semaphore | None = None  # created on first use, inside the running loop
 
     async def _acquire_slot(self, timeout: float | None) -> None:
         if self._max_connections is None:
