@@ -10,6 +10,7 @@ stored, which is what lets an interrupted ingestion simply run again.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -78,10 +79,11 @@ _COPY_TYPES = ("int8", "varchar", "jsonb", "int2", "jsonb", "jsonb", "varchar")
 _JSONB_OID = 3802
 
 
+@functools.cache
 def _jsonb_text_dumper() -> type:
     # Binary COPY: PostgreSQL skips parsing COPY's text format (escapes, delimiters) on ~100 MB of
     # JSON, measured ~25% faster. Our values are JSON text already; jsonb's binary form is a
-    # version byte and that text. Registered by oid only, on the copying cursor alone.
+    # version byte and that text. Registered by oid only, on the copying cursor alone. Built once.
     from psycopg.adapt import Dumper
     from psycopg.pq import Format
 

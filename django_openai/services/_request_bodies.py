@@ -8,13 +8,10 @@ number of lines (at most 50,000 by OpenAI's limit), never with the size of the b
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
-
-logger = logging.getLogger("django_openai.batches")
 
 _LENGTH_BITS = 32
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
