@@ -70,12 +70,6 @@ class _NoCookies(httpx.Cookies):
         return None
 
 
-def _own(client: Any) -> Any:
-    client._cookies = _NoCookies()  # the attribute behind httpx's `cookies` property
-    _OWN_CLIENTS.add(client)
-    return client
-
-
 def _environment_proxies() -> bool:
     """Whether HTTP(S)_PROXY / ALL_PROXY is set: httpx then routes through its own proxy transports
     (and honours NO_PROXY), which it only does when no transport of ours is given."""
@@ -94,23 +88,29 @@ def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
 def new_sync_client(
     timeout: Timeout, transport: BaseTransport | None = None, limits: httpx.Limits | None = None
 ) -> SyncHTTPClient:
-    limits = limits or DEFAULT_LIMITS
-    if transport is None and not _environment_proxies():
-        from ._http_pool import SyncPoolTransport  # with httpcore: loaded with the first client
-
-        transport = SyncPoolTransport(**_pool_options(limits))
-    return _own(httpx.Client(timeout=timeout, transport=transport, limits=limits, follow_redirects=True))
+    client: SyncHTTPClient = _new_client(httpx.Client, timeout, transport, limits)
+    return client
 
 
 def new_async_client(
     timeout: Timeout, transport: AsyncBaseTransport | None = None, limits: httpx.Limits | None = None
 ) -> AsyncHTTPClient:
+    client: AsyncHTTPClient = _new_client(httpx.AsyncClient, timeout, transport, limits)
+    return client
+
+
+def _new_client(client_class: Any, timeout: Timeout, transport: Any, limits: httpx.Limits | None) -> Any:
+    """An httpx client on our own pool (unless given a transport, or a proxy is set), marked as ours."""
     limits = limits or DEFAULT_LIMITS
     if transport is None and not _environment_proxies():
-        from ._http_pool import AsyncPoolTransport
+        from ._http_pool import AsyncPoolTransport, SyncPoolTransport  # with httpcore: on first use
 
-        transport = AsyncPoolTransport(**_pool_options(limits))
-    return _own(httpx.AsyncClient(timeout=timeout, transport=transport, limits=limits, follow_redirects=True))
+        pool_class = AsyncPoolTransport if client_class is httpx.AsyncClient else SyncPoolTransport
+        transport = pool_class(**_pool_options(limits))
+    client = client_class(timeout=timeout, transport=transport, limits=limits, follow_redirects=True)
+    client._cookies = _NoCookies()  # the attribute behind httpx's `cookies` property
+    _OWN_CLIENTS.add(client)
+    return client
 
 
 MultipartFiles = Sequence[tuple[str, tuple[str, IO[bytes] | bytes, str]]]
