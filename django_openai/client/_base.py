@@ -256,6 +256,17 @@ class BaseClient:
         detail = redact(str(exc), self._secrets()) if str(exc) else type(exc).__name__
         return APIConnectionError(f"Connection error: {detail}", method=opts.method, path=opts.path)
 
+    def _redirect_error(self, exc: _http.RedirectNotFollowed, opts: RequestOptions) -> APIStatusError:
+        return APIStatusError(
+            f"{exc.status_code} redirect to {exc.target} not followed: {exc.reason}. If the API "
+            "has moved there, set base_url to its new address.",
+            status_code=exc.status_code,
+            headers=exc.headers,
+            request_id=exc.headers.get("x-request-id"),
+            method=opts.method,
+            path=opts.path,
+        )
+
     def _log(self, opts: RequestOptions, status: int | str, started: float, retries: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -339,6 +350,9 @@ class SyncAPIClient(BaseClient):
                     retries += 1
                     continue
                 raise self._transport_error(exc, opts) from exc
+            except _http.RedirectNotFollowed as exc:
+                self._log(opts, exc.status_code, started, retries)
+                raise self._redirect_error(exc, opts) from None
             finally:
                 for stream in opened:
                     stream.close()
@@ -423,6 +437,9 @@ class AsyncAPIClient(BaseClient):
                     retries += 1
                     continue
                 raise self._transport_error(exc, opts) from exc
+            except _http.RedirectNotFollowed as exc:
+                self._log(opts, exc.status_code, started, retries)
+                raise self._redirect_error(exc, opts) from None
             finally:
                 for stream in opened:
                     stream.close()
