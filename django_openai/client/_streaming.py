@@ -13,7 +13,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from . import _http
-from .errors import APIConnectionError, APIResponseValidationError, APIStreamError, APITimeoutError
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStreamError,
+    APITimeoutError,
+    OpenAIError,
+    describe_invalid,
+    excerpt,
+)
 from .sse import ServerSentEvent, SSEDecoder
 
 T = TypeVar("T")
@@ -38,7 +46,7 @@ def convert_event(sse: ServerSentEvent, cast: Any, request_id: str | None) -> An
         obj = json.loads(data) if data else None
     except ValueError:
         raise APIResponseValidationError(
-            f"stream event is not JSON: {data[:200]!r}", body=data, request_id=request_id
+            f"stream event is not JSON: {excerpt(data, 200)}", body=excerpt(data), request_id=request_id
         ) from None
     if sse.event == "error" or (
         isinstance(obj, dict) and (("error" in obj and "choices" not in obj) or obj.get("type") == "error")
@@ -53,16 +61,28 @@ def convert_event(sse: ServerSentEvent, cast: Any, request_id: str | None) -> An
         return cast.model_validate(obj)
     except ValueError as exc:
         raise APIResponseValidationError(
-            f"stream event does not match {cast.__name__}: {exc}", body=obj, request_id=request_id
+            f"stream event does not match {cast.__name__}: {describe_invalid(exc)}",
+            body=obj,
+            request_id=request_id,
         ) from None
 
 
 class _StreamBase(Generic[T]):
-    def __init__(self, response: _http.Response, cast: Any, *, method: str = "", path: str = "") -> None:
+    def __init__(
+        self,
+        response: _http.Response,
+        cast: Any,
+        *,
+        method: str = "",
+        path: str = "",
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.response = response
         self._cast = cast
         self._method = method
         self._path = path
+        #: Called with every error before it leaves the loop: the client's redaction.
+        self._on_error = on_error
         self.request_id: str | None = response.headers.get("x-request-id")
         #: True once the server signalled the end (``[DONE]``) and not just dropped the connection.
         self.done = False
@@ -105,6 +125,10 @@ class Stream(_StreamBase[T]):
             except _http.TransportError as exc:
                 raise self._wrap_transport_error(exc) from exc
             yield from self._items(self.decoder.close())
+        except OpenAIError as exc:
+            if self._on_error is not None:
+                self._on_error(exc)
+            raise
         finally:
             self.close()
 
@@ -136,6 +160,10 @@ class AsyncStream(_StreamBase[T]):
                 raise self._wrap_transport_error(exc) from exc
             for item in self._items(self.decoder.close()):
                 yield item
+        except OpenAIError as exc:
+            if self._on_error is not None:
+                self._on_error(exc)
+            raise
         finally:
             await self.close()
 
