@@ -62,6 +62,7 @@ class BaseClient:
         azure_deployment: str | None = None,
         azure_ad_token: str | None = None,
         azure_ad_token_provider: Any = None,
+        require_stream_end: bool = True,
     ) -> None:
         self.provider = get_provider(
             provider,
@@ -102,6 +103,9 @@ class BaseClient:
         self.base_url = resolved.rstrip("/")
         self.timeout = _http.make_timeout(timeout)
         self.max_retries = max_retries
+        #: Whether a stream whose connection ends before the server marked its end raises
+        #: IncompleteStreamError (True), or just ends (False: for servers that never mark it).
+        self.require_stream_end = require_stream_end
         self._default_headers = dict(default_headers or {})
         self._default_query = {**self.provider.default_query(), **dict(default_query or {})}
         self._raw_response = False
@@ -128,9 +132,12 @@ class BaseClient:
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, Any] | None = None,
+        require_stream_end: bool | None = None,
     ) -> Any:
         """A client that shares this one's connection pool but with other defaults."""
         changes: dict[str, Any] = {}
+        if require_stream_end is not None:
+            changes["require_stream_end"] = require_stream_end
         if timeout is not None:
             changes["timeout"] = _http.make_timeout(timeout)
         if max_retries is not None:
@@ -302,8 +309,14 @@ class BaseClient:
             ) from None
 
     def _stream(self, stream_class: Any, response: _http.Response, opts: RequestOptions) -> Any:
+        require_end = self.require_stream_end if opts.require_stream_end is None else opts.require_stream_end
         return stream_class(
-            response, opts.stream_cast, method=opts.method, path=opts.path, on_error=self._redact_error
+            response,
+            opts.stream_cast,
+            method=opts.method,
+            path=opts.path,
+            on_error=self._redact_error,
+            require_end=require_end,
         )
 
     def _wrap(self, response: _http.Response, result: Any, retries: int) -> Any:

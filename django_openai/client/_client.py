@@ -68,14 +68,21 @@ class _ResourceTree:
         timeout: Any = None,
         raw: bool = False,
         stream: bool = False,
+        require_stream_end: bool | None = None,
     ) -> Any:
         """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``) or a stream of dicts."""
         from ._request import RequestOptions, build_options
 
+        call_options = {
+            "extra_query": query,
+            "extra_headers": headers,
+            "timeout": timeout,
+            "require_stream_end": require_stream_end,
+        }
         opts: RequestOptions = build_options(
             method.upper(),
             path,
-            {**(body or {}), "extra_query": query, "extra_headers": headers, "timeout": timeout},
+            {**(body or {}), **call_options},
             files=files,
             in_query=False,
         )

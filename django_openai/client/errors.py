@@ -22,6 +22,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "IncompleteStreamError",
     "InternalServerError",
     "InvalidWebhookSignatureError",
     "NotFoundError",
@@ -142,6 +143,13 @@ class APITimeoutError(APIConnectionError):
         self, message: str = "Request timed out.", *, method: str | None = None, path: str | None = None
     ) -> None:
         super().__init__(message, method=method, path=path)
+
+
+class IncompleteStreamError(APIConnectionError):
+    """A stream's connection ended cleanly, but before the server said the answer was complete
+    (``[DONE]``, a ``finish_reason`` on every choice, or a final Responses event): what arrived is
+    partial. A connection error, because that is what it almost always is: a proxy or server that
+    closed the connection early."""
 
 
 class APIResponseValidationError(APIError):
