@@ -1,0 +1,89 @@
+"""The shape of ``django_openai.client``: imports point one way, Django stays out, and the layout
+mirrors the official SDK's so that its paths lead to ours."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import django_openai.client
+
+PACKAGE = "django_openai.client"
+ROOT = Path(django_openai.client.__file__).parent
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([PACKAGE, *parts])
+
+
+MODULES = {module_name(path): path for path in ROOT.rglob("*.py")}
+
+
+def resolve(importer: str, node: ast.ImportFrom | ast.Import) -> list[str]:
+    """The modules an import statement loads: ``from .x import y`` is ``.x.y`` when that is a
+    module, else ``.x``."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    package = importer if MODULES[importer].name == "__init__.py" else importer.rpartition(".")[0]
+    if node.level:
+        for _ in range(node.level - 1):
+            package = package.rpartition(".")[0]
+        base = f"{package}.{node.module}" if node.module else package
+    else:
+        base = node.module or ""
+    targets = []
+    for alias in node.names:
+        candidate = f"{base}.{alias.name}"
+        targets.append(candidate if candidate in MODULES else base)
+    return targets
+
+
+def imports() -> dict[str, set[str]]:
+    """Every import of every module, at any depth: in functions and TYPE_CHECKING blocks too."""
+    graph: dict[str, set[str]] = {}
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        graph[name] = {
+            target
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for target in resolve(name, node)
+        }
+    return graph
+
+
+def test_no_import_cycles_inside_the_client():
+    graph = {name: {t for t in targets if t in MODULES} for name, targets in imports().items()}
+    # A package's __init__ may gather its own modules; a module importing its package's
+    # __init__ is the only way back up, and is counted.
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_client_imports_nothing_of_django_nor_of_the_rest_of_the_package():
+    offending = {
+        (name, target)
+        for name, targets in imports().items()
+        for target in targets
+        if target == "django"
+        or target.startswith("django.")
+        or (target.startswith("django_openai") and not target.startswith(PACKAGE))
+    }
+    assert not offending
