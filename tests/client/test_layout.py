@@ -87,3 +87,45 @@ def test_the_client_imports_nothing_of_django_nor_of_the_rest_of_the_package():
         or (target.startswith("django_openai") and not target.startswith(PACKAGE))
     }
     assert not offending
+
+
+def test_every_response_type_is_reexported_by_name_from_its_area_module():
+    import importlib
+    import inspect
+
+    from django_openai.client import types
+    from django_openai.client.types import Batch, ChatCompletion, FileObject, FineTuningJob, Response
+
+    assert (Batch.__module__, ChatCompletion.__module__, FileObject.__module__) == (
+        "django_openai.client.types.batches",
+        "django_openai.client.types.chat",
+        "django_openai.client.types.files",
+    )
+    assert (FineTuningJob.__module__, Response.__module__) == (
+        "django_openai.client.types.fine_tuning",
+        "django_openai.client.types.responses",
+    )
+    defined = {}
+    for name in MODULES:
+        if name.startswith(f"{PACKAGE}.types.") and name != f"{PACKAGE}.types":
+            module = importlib.import_module(name)
+            for attr, value in vars(module).items():
+                if inspect.isclass(value) and value.__module__ == name:
+                    defined[attr] = value
+    assert len(defined) == len({id(v) for v in defined.values()}), "one name, one type"
+    assert sorted(defined) == types.__all__
+    assert all(getattr(types, name) is value for name, value in defined.items())
+
+
+def test_a_type_loads_only_its_own_module():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from django_openai.client.types import Batch\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('django_openai.client.types.'))\n"
+        "print(' '.join(loaded))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["django_openai.client.types._base", "django_openai.client.types.batches"]

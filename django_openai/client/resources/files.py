@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import to_file_part
 from ..errors import OpenAIError
-from ..types.files import FileDeleted, FileObject, Upload, UploadPart
+from ..types.files import FileDeleted, FileObject
+from ..types.uploads import Upload, UploadPart
 from ._chunked import ChunkPlan, run_parts_async, run_parts_sync
 from ._resource import Resource, path_id, without_self
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..types.files import Batch, FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
+from ..types.batches import Batch
+from ..types.fine_tuning import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
 from ._resource import Resource, path_id, without_self
 
 if TYPE_CHECKING:

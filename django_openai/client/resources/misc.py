@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..types.misc import (
-    Completion,
-    CreateEmbeddingResponse,
-    ImagesResponse,
-    Model,
-    ModelDeleted,
-    ModerationCreateResponse,
-    Transcription,
-    Translation,
-)
+from ..types.audio import Transcription, Translation
+from ..types.completions import Completion
+from ..types.embeddings import CreateEmbeddingResponse
+from ..types.images import ImagesResponse
+from ..types.models import Model, ModelDeleted
+from ..types.moderations import ModerationCreateResponse
 from ._resource import Resource, path_id, without_self
 
 if TYPE_CHECKING:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..helpers import AsyncResponseStreamHelper, ResponseStreamHelper, wrap_stream
-from ..types.responses import (
+from ..types.conversations import (
     Conversation,
     ConversationDeleted,
     ConversationItem,
     ConversationItemList,
+)
+from ..types.responses import (
     InputTokens,
     Response,
     ResponseDeleted,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..types.files import (
+from ..types.vector_stores import (
     VectorStore,
     VectorStoreDeleted,
     VectorStoreFile,
