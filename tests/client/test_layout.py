@@ -129,3 +129,82 @@ def test_a_type_loads_only_its_own_module():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["django_openai.client.types._base", "django_openai.client.types.batches"]
+
+
+#: Every resource we serve, by its path on the client.
+RESOURCE_PATHS = [
+    "chat",
+    "chat.completions",
+    "chat.completions.messages",
+    "completions",
+    "embeddings",
+    "moderations",
+    "models",
+    "images",
+    "audio",
+    "audio.transcriptions",
+    "audio.translations",
+    "audio.speech",
+    "responses",
+    "responses.input_items",
+    "responses.input_tokens",
+    "conversations",
+    "conversations.items",
+    "files",
+    "uploads",
+    "uploads.parts",
+    "batches",
+    "fine_tuning",
+    "fine_tuning.jobs",
+    "fine_tuning.jobs.checkpoints",
+    "vector_stores",
+    "vector_stores.files",
+    "vector_stores.file_batches",
+    "webhooks",
+]
+
+
+def _walk(client, path: str):
+    resource = client
+    for part in path.split("."):
+        resource = getattr(resource, part)
+    return resource
+
+
+def test_each_resource_lives_where_the_official_sdk_keeps_it():
+    """Who knows ``openai.resources.fine_tuning.jobs.checkpoints`` finds ours at the same path: the
+    SDK's module of that name defines the class of its resource at the same place on the client."""
+    import importlib
+    import inspect
+
+    import pytest
+
+    pytest.importorskip("openai")
+    import openai
+
+    from django_openai.client import OpenAI
+
+    ours = OpenAI(api_key="sk-0123456789", base_url="http://127.0.0.1:9/v1")
+    sdk = openai.OpenAI(api_key="sk-0123456789", base_url="http://127.0.0.1:9/v1")
+    mismatched = []
+    for path in RESOURCE_PATHS:
+        module = type(_walk(ours, path)).__module__
+        assert module.startswith(f"{PACKAGE}.resources."), module
+        sdk_module = importlib.import_module(
+            "openai.resources." + module.removeprefix(f"{PACKAGE}.resources.")
+        )
+        defined = [
+            c for c in vars(sdk_module).values() if inspect.isclass(c) and c.__module__ == sdk_module.__name__
+        ]
+        if not any(isinstance(_walk(sdk, path), cls) for cls in defined):
+            mismatched.append((path, module, type(_walk(sdk, path)).__module__))
+    assert not mismatched
+
+
+def test_the_resources_package_names_each_top_level_resource():
+    from django_openai.client import resources
+    from django_openai.client.resources import Batches, FineTuning
+
+    assert Batches.__module__ == f"{PACKAGE}.resources.batches"
+    assert FineTuning.__module__ == f"{PACKAGE}.resources.fine_tuning.fine_tuning"
+    assert {getattr(resources, name).__name__ for name in resources.__all__} == set(resources.__all__)
