@@ -222,5 +222,16 @@ async def test_connection_error_and_its_cause(credential, is_async):
     assert_redacted(error, secret_of(credential))
 
 
+@pytest.mark.parametrize("credential", CREDENTIALS)
+async def test_redirect_whose_location_echoes_the_key(credential, is_async):
+    def build(secret: str) -> httpx.Response:
+        return httpx.Response(307, headers={"location": f"https://elsewhere.test/v1/x?key={secret}"})
+
+    error = await outcome(make_client(credential, is_async, echoing(build)), chat)
+    assert isinstance(error, APIError) and "elsewhere.test" in str(error)
+    assert_redacted(error, secret_of(credential))
+    assert not any(secret_of(credential) in value for value in error.headers.values())
+
+
 def secret_of(credential: str) -> str:
     return {"openai": OPENAI_KEY, "azure": AZURE_KEY, "azure-token": AD_TOKEN}[credential]
