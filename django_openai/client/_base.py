@@ -25,9 +25,11 @@ from .errors import (
     APITimeoutError,
     OpenAIError,
     decode_error_body,
+    describe_invalid,
     error_class_for,
     error_message,
-    redact,
+    excerpt,
+    redact_error,
 )
 from .pagination import AsyncPage, AsyncPaginator, SyncPage
 from .providers import Provider, get_provider
@@ -37,11 +39,6 @@ logger = logging.getLogger("django_openai.client")
 DEFAULT_MAX_RETRIES = 2
 VERSION = "0.1.0"
 USER_AGENT = f"django-openai/{VERSION}"
-REDACTED_HEADERS = frozenset({"authorization", "api-key", "openai-organization", "openai-project"})
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v) for k, v in headers.items()}
 
 
 class BaseClient:
@@ -65,6 +62,7 @@ class BaseClient:
         azure_deployment: str | None = None,
         azure_ad_token: str | None = None,
         azure_ad_token_provider: Any = None,
+        require_stream_end: bool = True,
     ) -> None:
         self.provider = get_provider(
             provider,
@@ -105,6 +103,9 @@ class BaseClient:
         self.base_url = resolved.rstrip("/")
         self.timeout = _http.make_timeout(timeout)
         self.max_retries = max_retries
+        #: Whether a stream whose connection ends before the server marked its end raises
+        #: IncompleteStreamError (True), or just ends (False: for servers that never mark it).
+        self.require_stream_end = require_stream_end
         self._default_headers = dict(default_headers or {})
         self._default_query = {**self.provider.default_query(), **dict(default_query or {})}
         self._raw_response = False
@@ -131,9 +132,12 @@ class BaseClient:
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, Any] | None = None,
+        require_stream_end: bool | None = None,
     ) -> Any:
         """A client that shares this one's connection pool but with other defaults."""
         changes: dict[str, Any] = {}
+        if require_stream_end is not None:
+            changes["require_stream_end"] = require_stream_end
         if timeout is not None:
             changes["timeout"] = _http.make_timeout(timeout)
         if max_retries is not None:
@@ -159,6 +163,11 @@ class BaseClient:
 
     def _secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.api_key, *self.provider.secrets()) if s)
+
+    def _redact_error(self, error: BaseException) -> None:
+        """Every error leaves the client through here: at the end of a call or a page fetch, and
+        in a stream's loop (docs/architecture.md, "Errors and redaction")."""
+        redact_error(error, self._secrets())
 
     def _base_headers(self, opts: RequestOptions, auth: dict[str, str]) -> dict[str, str]:
         # Keys are lower-cased so that a user's "authorization" replaces ours instead of doubling it.
@@ -236,8 +245,6 @@ class BaseClient:
     # -- deciding -----------------------------------------------------------------------------
 
     def _status_error(self, response: _http.Response, body: Any, opts: RequestOptions) -> APIStatusError:
-        secrets = self._secrets()
-        body = redact(body, secrets)
         message = error_message(body, response.status_code)
         cls = error_class_for(response.status_code)
         return cls(
@@ -253,8 +260,19 @@ class BaseClient:
     def _transport_error(self, exc: Exception, opts: RequestOptions) -> APIConnectionError:
         if isinstance(exc, _http.TimeoutException):
             return APITimeoutError(method=opts.method, path=opts.path)
-        detail = redact(str(exc), self._secrets()) if str(exc) else type(exc).__name__
+        detail = str(exc) or type(exc).__name__
         return APIConnectionError(f"Connection error: {detail}", method=opts.method, path=opts.path)
+
+    def _redirect_error(self, exc: _http.RedirectNotFollowed, opts: RequestOptions) -> APIStatusError:
+        return APIStatusError(
+            f"{exc.status_code} redirect to {exc.target} not followed: {exc.reason}. If the API "
+            "has moved there, set base_url to its new address.",
+            status_code=exc.status_code,
+            headers=exc.headers,
+            request_id=exc.headers.get("x-request-id"),
+            method=opts.method,
+            path=opts.path,
+        )
 
     def _log(self, opts: RequestOptions, status: int | str, started: float, retries: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -283,12 +301,23 @@ class BaseClient:
             return cast.model_validate_json(content)
         except ValueError as exc:
             raise APIResponseValidationError(
-                f"unexpected response body for {opts.method} {opts.path}: {str(exc)[:300]}",
-                body=content[:1000].decode("utf-8", "replace"),
+                f"unexpected response body for {opts.method} {opts.path}: {describe_invalid(exc)}",
+                body=excerpt(content.decode("utf-8", "replace")),
                 request_id=response.headers.get("x-request-id"),
                 method=opts.method,
                 path=opts.path,
             ) from None
+
+    def _stream(self, stream_class: Any, response: _http.Response, opts: RequestOptions) -> Any:
+        require_end = self.require_stream_end if opts.require_stream_end is None else opts.require_stream_end
+        return stream_class(
+            response,
+            opts.stream_cast,
+            method=opts.method,
+            path=opts.path,
+            on_error=self._redact_error,
+            require_end=require_end,
+        )
 
     def _wrap(self, response: _http.Response, result: Any, retries: int) -> Any:
         return APIResponse(response, result, retries) if self._raw_response else result
@@ -339,6 +368,9 @@ class SyncAPIClient(BaseClient):
                     retries += 1
                     continue
                 raise self._transport_error(exc, opts) from exc
+            except _http.RedirectNotFollowed as exc:
+                self._log(opts, exc.status_code, started, retries)
+                raise self._redirect_error(exc, opts) from None
             finally:
                 for stream in opened:
                     stream.close()
@@ -354,23 +386,29 @@ class SyncAPIClient(BaseClient):
             raise self._status_error(response, body, opts)
 
     def _call(self, opts: RequestOptions) -> Any:
-        response, retries = self._send(opts)
-        if opts.stream_cast is not None:
-            return self._wrap(
-                response, Stream(response, opts.stream_cast, method=opts.method, path=opts.path), retries
-            )
-        if opts.stream_body:
-            return self._wrap(response, BinaryResponse(response), retries)
-        return self._wrap(response, self._parse(opts, response, response.content), retries)
+        try:
+            response, retries = self._send(opts)
+            if opts.stream_cast is not None:
+                return self._wrap(response, self._stream(Stream, response, opts), retries)
+            if opts.stream_body:
+                return self._wrap(response, BinaryResponse(response), retries)
+            return self._wrap(response, self._parse(opts, response, response.content), retries)
+        except OpenAIError as exc:
+            self._redact_error(exc)
+            raise
 
     def _call_page(self, opts: RequestOptions) -> Any:
         def fetch(page_opts: RequestOptions) -> SyncPage[Any]:
             return fetch_with_response(page_opts)[0]
 
         def fetch_with_response(page_opts: RequestOptions) -> tuple[SyncPage[Any], _http.Response, int]:
-            response, retries = self._send(page_opts)
-            raw = self._parse(page_opts, response, response.content)
-            return SyncPage(raw, page_opts.page_item, page_opts, fetch), response, retries
+            try:
+                response, retries = self._send(page_opts)
+                raw = self._parse(page_opts, response, response.content)
+                return SyncPage(raw, page_opts.page_item, page_opts, fetch), response, retries
+            except OpenAIError as exc:
+                self._redact_error(exc)
+                raise
 
         page, response, retries = fetch_with_response(opts)
         return self._wrap(response, page, retries)
@@ -423,6 +461,9 @@ class AsyncAPIClient(BaseClient):
                     retries += 1
                     continue
                 raise self._transport_error(exc, opts) from exc
+            except _http.RedirectNotFollowed as exc:
+                self._log(opts, exc.status_code, started, retries)
+                raise self._redirect_error(exc, opts) from None
             finally:
                 for stream in opened:
                     stream.close()
@@ -438,15 +479,16 @@ class AsyncAPIClient(BaseClient):
             raise self._status_error(response, body, opts)
 
     async def _call(self, opts: RequestOptions) -> Any:
-        response, retries = await self._send(opts)
-        if opts.stream_cast is not None:
-            stream: AsyncStream[Any] = AsyncStream(
-                response, opts.stream_cast, method=opts.method, path=opts.path
-            )
-            return self._wrap(response, stream, retries)
-        if opts.stream_body:
-            return self._wrap(response, AsyncBinaryResponse(response), retries)
-        return self._wrap(response, self._parse(opts, response, response.content), retries)
+        try:
+            response, retries = await self._send(opts)
+            if opts.stream_cast is not None:
+                return self._wrap(response, self._stream(AsyncStream, response, opts), retries)
+            if opts.stream_body:
+                return self._wrap(response, AsyncBinaryResponse(response), retries)
+            return self._wrap(response, self._parse(opts, response, response.content), retries)
+        except OpenAIError as exc:
+            self._redact_error(exc)
+            raise
 
     def _call_page(self, opts: RequestOptions) -> Any:
         async def fetch(page_opts: RequestOptions) -> AsyncPage[Any]:
@@ -455,9 +497,13 @@ class AsyncAPIClient(BaseClient):
         async def fetch_with_response(
             page_opts: RequestOptions,
         ) -> tuple[AsyncPage[Any], _http.Response, int]:
-            response, retries = await self._send(page_opts)
-            raw = self._parse(page_opts, response, response.content)
-            return AsyncPage(raw, page_opts.page_item, page_opts, fetch), response, retries
+            try:
+                response, retries = await self._send(page_opts)
+                raw = self._parse(page_opts, response, response.content)
+                return AsyncPage(raw, page_opts.page_item, page_opts, fetch), response, retries
+            except OpenAIError as exc:
+                self._redact_error(exc)
+                raise
 
         if self._raw_response:
 

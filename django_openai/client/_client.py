@@ -6,43 +6,27 @@ than importing the HTTP library itself.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._base import AsyncAPIClient, SyncAPIClient
+from .resources import RESOURCES, load
 
 if TYPE_CHECKING:
+    from .resources.audio import Audio
+    from .resources.batches import Batches
     from .resources.chat import Chat
-    from .resources.files import Files, Uploads
-    from .resources.jobs import Batches, FineTuning
-    from .resources.misc import Audio, Completions, Embeddings, Images, Models, Moderations
-    from .resources.responses import Conversations, Responses
+    from .resources.completions import Completions
+    from .resources.conversations import Conversations
+    from .resources.embeddings import Embeddings
+    from .resources.files import Files
+    from .resources.fine_tuning import FineTuning
+    from .resources.images import Images
+    from .resources.models import Models
+    from .resources.moderations import Moderations
+    from .resources.responses import Responses
+    from .resources.uploads import Uploads
     from .resources.vector_stores import VectorStores
     from .resources.webhooks import Webhooks
-
-#: attribute -> (module under ``resources``, class name)
-RESOURCES: dict[str, tuple[str, str]] = {
-    "chat": ("chat", "Chat"),
-    "completions": ("misc", "Completions"),
-    "embeddings": ("misc", "Embeddings"),
-    "moderations": ("misc", "Moderations"),
-    "models": ("misc", "Models"),
-    "images": ("misc", "Images"),
-    "audio": ("misc", "Audio"),
-    "responses": ("responses", "Responses"),
-    "conversations": ("responses", "Conversations"),
-    "files": ("files", "Files"),
-    "uploads": ("files", "Uploads"),
-    "batches": ("jobs", "Batches"),
-    "fine_tuning": ("jobs", "FineTuning"),
-    "vector_stores": ("vector_stores", "VectorStores"),
-    "webhooks": ("webhooks", "Webhooks"),
-}
-
-
-def _load(name: str) -> Any:
-    module, cls = RESOURCES[name]
-    return getattr(importlib.import_module(f"{__package__}.resources.{module}"), cls)
 
 
 class _ResourceTree:
@@ -53,7 +37,7 @@ class _ResourceTree:
     def __getattr__(self, name: str) -> Any:
         if name in RESOURCES:
             cached = self.__dict__.get("_resources", {}).get(name)
-            return cached if cached is not None else self._resource(name, _load(name))
+            return cached if cached is not None else self._resource(name, load(name))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def request(
@@ -68,14 +52,21 @@ class _ResourceTree:
         timeout: Any = None,
         raw: bool = False,
         stream: bool = False,
+        require_stream_end: bool | None = None,
     ) -> Any:
         """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``) or a stream of dicts."""
         from ._request import RequestOptions, build_options
 
+        call_options = {
+            "extra_query": query,
+            "extra_headers": headers,
+            "timeout": timeout,
+            "require_stream_end": require_stream_end,
+        }
         opts: RequestOptions = build_options(
             method.upper(),
             path,
-            {**(body or {}), "extra_query": query, "extra_headers": headers, "timeout": timeout},
+            {**(body or {}), **call_options},
             files=files,
             in_query=False,
         )

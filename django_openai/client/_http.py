@@ -167,12 +167,71 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return cleaned
 
 
+class RedirectNotFollowed(Exception):
+    """A redirect answer that was not followed; its response is already closed.
+
+    Redirects are followed only within the origin (scheme, host, port) of the request that
+    received them: the request carries credentials (``Authorization``, Azure's ``api-key``, any
+    header of the user's own) and a body, and httpx would strip only ``Authorization`` on the way
+    to another origin. See docs/architecture.md, "Redirects".
+    """
+
+    def __init__(self, response: Response, reason: str) -> None:
+        target = str(response.next_request.url) if response.next_request is not None else ""
+        super().__init__(f"redirect to {target} not followed: {reason}")
+        self.status_code = response.status_code
+        self.headers = dict(response.headers)
+        self.target = target
+        self.reason = reason
+
+
 def send(client: SyncHTTPClient, request: Request) -> Response:
-    return client.send(request, stream=True)
+    """Send; follow redirects within the request's origin (if ``client`` follows redirects at all)."""
+    response = client.send(request, stream=True, follow_redirects=False)
+    redirects = 0
+    while response.next_request is not None:
+        refusal = _refusal(client, request, response.next_request, redirects)
+        if refusal is not None:
+            response.close()
+            raise RedirectNotFollowed(response, refusal)
+        response.read()  # a redirect's body is short; reading it frees the connection for reuse
+        request, redirects = response.next_request, redirects + 1
+        response = client.send(request, stream=True, follow_redirects=False)
+    return response
 
 
 async def send_async(client: AsyncHTTPClient, request: Request) -> Response:
-    return await client.send(request, stream=True)
+    response = await client.send(request, stream=True, follow_redirects=False)
+    redirects = 0
+    while response.next_request is not None:
+        refusal = _refusal(client, request, response.next_request, redirects)
+        if refusal is not None:
+            await response.aclose()
+            raise RedirectNotFollowed(response, refusal)
+        await response.aread()
+        request, redirects = response.next_request, redirects + 1
+        response = await client.send(request, stream=True, follow_redirects=False)
+    return response
+
+
+def _refusal(
+    client: SyncHTTPClient | AsyncHTTPClient, request: Request, next_request: Request, redirects: int
+) -> str | None:
+    """Why the redirect from ``request`` to ``next_request`` is not to be followed, if it is not."""
+    if _origin(next_request.url) != _origin(request.url):
+        return "it leads to another origin; a request's credentials and body stay with base_url's origin"
+    if not client.follow_redirects:
+        return "the http_client given does not follow redirects"
+    if redirects >= client.max_redirects:
+        return f"too many redirects (more than {client.max_redirects})"
+    return None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
 def merge_url(base_url: str, path: str) -> str:

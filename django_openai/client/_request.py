@@ -2,8 +2,9 @@
 
 Resources describe a call as :class:`RequestOptions`; :func:`split_call_options` pulls the
 per-call knobs every method accepts (``extra_headers``, ``extra_query``, ``extra_body``,
-``timeout``, ``idempotency_key``, ``max_retries``) out of the keyword arguments, and passes every
-other keyword through to the API untouched: compatible servers add parameters of their own.
+``timeout``, ``idempotency_key``, ``max_retries``, ``require_stream_end``) out of the keyword
+arguments, and passes every other keyword through to the API untouched: compatible servers add
+parameters of their own.
 """
 
 from __future__ import annotations
@@ -38,12 +39,22 @@ class RequestOptions:
     stream_body: bool = False
     #: For list endpoints: the type of one item and the query key of the cursor.
     page_item: Any = None
+    #: For streams: whether a stream that stops short of its end raises (None: the client's choice).
+    require_stream_end: bool | None = None
 
     def replace(self, **changes: Any) -> RequestOptions:
         return dataclasses.replace(self, **changes)
 
 
-_CALL_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout", "idempotency_key", "max_retries")
+_CALL_OPTIONS = (
+    "extra_headers",
+    "extra_query",
+    "extra_body",
+    "timeout",
+    "idempotency_key",
+    "max_retries",
+    "require_stream_end",
+)
 
 
 def split_call_options(params: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +109,7 @@ def build_options(
         timeout=call.get("timeout"),
         max_retries=call.get("max_retries"),
         idempotency_key=call.get("idempotency_key"),
+        require_stream_end=call.get("require_stream_end"),
         cast=cast,
         **extra,
     )

@@ -1,7 +1,7 @@
 """When to retry a request, and how long to wait first.
 
 Pure functions over a status code and headers, so the policy is tested without any HTTP at all.
-The rules (DESIGN decision 2) match or improve on the official SDK:
+The rules (docs/architecture.md, "Retries") match or improve on the official SDK:
 
 * retry 408, 409, 429 and every 5xx, plus timeouts and connection errors;
 * ``x-should-retry: true|false`` from the server wins over everything else;

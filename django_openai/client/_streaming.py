@@ -13,7 +13,16 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from . import _http
-from .errors import APIConnectionError, APIResponseValidationError, APIStreamError, APITimeoutError
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStreamError,
+    APITimeoutError,
+    IncompleteStreamError,
+    OpenAIError,
+    describe_invalid,
+    excerpt,
+)
 from .sse import ServerSentEvent, SSEDecoder
 
 T = TypeVar("T")
@@ -29,7 +38,49 @@ class RawJSON:
         return obj
 
 
-def convert_event(sse: ServerSentEvent, cast: Any, request_id: str | None) -> Any:
+#: Responses stream events after which nothing more is to come.
+RESPONSE_END_EVENTS = frozenset({"response.completed", "response.failed", "response.incomplete"})
+
+
+class StreamEnd:
+    """Whether the events so far say the answer is whole, ``[DONE]`` aside.
+
+    A chat or completions stream is whole once every choice it has shown carries a
+    ``finish_reason``; a Responses stream, once a final ``response.*`` event arrived (the
+    Responses API sends no ``[DONE]``). Read from the decoded JSON, so that typed and raw streams
+    are judged alike.
+    """
+
+    __slots__ = ("finished", "open_choices", "seen_finish")
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.seen_finish = False
+        self.open_choices: set[Any] = set()
+
+    def see(self, obj: dict[str, Any]) -> None:
+        if obj.get("type") in RESPONSE_END_EVENTS:
+            self.finished = True
+            return
+        choices = obj.get("choices")
+        if choices and isinstance(choices, list):
+            for choice in choices:
+                if isinstance(choice, dict):
+                    index = choice.get("index", 0)
+                    if choice.get("finish_reason"):
+                        self.seen_finish = True
+                        self.open_choices.discard(index)
+                    else:
+                        self.open_choices.add(index)
+
+    @property
+    def complete(self) -> bool:
+        return self.finished or (self.seen_finish and not self.open_choices)
+
+
+def convert_event(
+    sse: ServerSentEvent, cast: Any, request_id: str | None, end: StreamEnd | None = None
+) -> Any:
     """One event to one item; ``_DONE`` at ``[DONE]``; raise on an error event."""
     data = sse.data
     if data.startswith("[DONE]"):
@@ -38,7 +89,7 @@ def convert_event(sse: ServerSentEvent, cast: Any, request_id: str | None) -> An
         obj = json.loads(data) if data else None
     except ValueError:
         raise APIResponseValidationError(
-            f"stream event is not JSON: {data[:200]!r}", body=data, request_id=request_id
+            f"stream event is not JSON: {excerpt(data, 200)}", body=excerpt(data), request_id=request_id
         ) from None
     if sse.event == "error" or (
         isinstance(obj, dict) and (("error" in obj and "choices" not in obj) or obj.get("type") == "error")
@@ -47,33 +98,57 @@ def convert_event(sse: ServerSentEvent, cast: Any, request_id: str | None) -> An
         message = error.get("message") if isinstance(error, dict) else None
         body = obj if isinstance(obj, dict) and "error" in obj else {"error": error}
         raise APIStreamError(str(message or "error event in stream"), body=body, request_id=request_id)
+    if end is not None and isinstance(obj, dict):
+        end.see(obj)
     if cast is None or obj is None:
         return obj
     try:
         return cast.model_validate(obj)
     except ValueError as exc:
         raise APIResponseValidationError(
-            f"stream event does not match {cast.__name__}: {exc}", body=obj, request_id=request_id
+            f"stream event does not match {cast.__name__}: {describe_invalid(exc)}",
+            body=obj,
+            request_id=request_id,
         ) from None
 
 
 class _StreamBase(Generic[T]):
-    def __init__(self, response: _http.Response, cast: Any, *, method: str = "", path: str = "") -> None:
+    def __init__(
+        self,
+        response: _http.Response,
+        cast: Any,
+        *,
+        method: str = "",
+        path: str = "",
+        on_error: Callable[[BaseException], None] | None = None,
+        require_end: bool = True,
+    ) -> None:
         self.response = response
         self._cast = cast
         self._method = method
         self._path = path
+        #: Called with every error before it leaves the loop: the client's redaction.
+        self._on_error = on_error
+        #: Raise IncompleteStreamError when the connection ends before the answer is whole.
+        self._require_end = require_end
         self.request_id: str | None = response.headers.get("x-request-id")
-        #: True once the server signalled the end (``[DONE]``) and not just dropped the connection.
+        #: True once the server sent ``[DONE]``.
         self.done = False
+        self._end = StreamEnd()
         self.decoder = SSEDecoder()
+
+    @property
+    def complete(self) -> bool:
+        """True once the server said the answer is whole: ``[DONE]``, a ``finish_reason`` on every
+        choice, or a final Responses event. False for a stream that just stopped."""
+        return self.done or self._end.complete
 
     def _items(self, events: list[ServerSentEvent]) -> Iterator[T]:
         """Parsed items of some events; stops (and sets ``done``) at ``[DONE]``."""
         if self.done:
             return
         for sse in events:
-            item = convert_event(sse, self._cast, self.request_id)
+            item = convert_event(sse, self._cast, self.request_id, self._end)
             if item is _DONE:
                 self.done = True
                 return
@@ -86,6 +161,21 @@ class _StreamBase(Generic[T]):
             )
         return APIConnectionError(
             f"The stream was cut off: {type(exc).__name__}.", method=self._method, path=self._path
+        )
+
+    def _check_end(self) -> None:
+        """At the end of the body: a stream that stopped short of its end is an error, unless the
+        caller accepts such streams (a server that never says where its streams end)."""
+        if self._require_end and not self.complete:
+            raise self.incomplete_error()
+
+    def incomplete_error(self) -> IncompleteStreamError:
+        return IncompleteStreamError(
+            "The stream ended before the server said it was complete (no [DONE], no finish_reason, "
+            "no final response event): what arrived is partial. For a server that never marks the "
+            "end of its streams, pass require_stream_end=False.",
+            method=self._method,
+            path=self._path,
         )
 
 
@@ -105,6 +195,11 @@ class Stream(_StreamBase[T]):
             except _http.TransportError as exc:
                 raise self._wrap_transport_error(exc) from exc
             yield from self._items(self.decoder.close())
+            self._check_end()
+        except OpenAIError as exc:
+            if self._on_error is not None:
+                self._on_error(exc)
+            raise
         finally:
             self.close()
 
@@ -136,6 +231,11 @@ class AsyncStream(_StreamBase[T]):
                 raise self._wrap_transport_error(exc) from exc
             for item in self._items(self.decoder.close()):
                 yield item
+            self._check_end()
+        except OpenAIError as exc:
+            if self._on_error is not None:
+                self._on_error(exc)
+            raise
         finally:
             await self.close()
 

@@ -1,9 +1,17 @@
-"""Helpers over streams: fold chat chunks into the final message, tool-call deltas included."""
+"""Helpers over streams: fold chat chunks into the final message, tool-call deltas included.
+
+A final message is only ever one the server said was complete: ``get_final_completion()`` and
+``get_final_response()`` raise :class:`IncompleteStreamError` otherwise, even when the stream was
+allowed to end short (``require_stream_end=False``). What did arrive stays readable on
+``accumulator.completion`` and ``text``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+
+from ._streaming import RESPONSE_END_EVENTS
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -127,6 +135,8 @@ class ChatCompletionStream:
     def get_final_completion(self) -> Any:
         for _ in self:
             pass
+        if not self.stream.complete:
+            raise self.stream.incomplete_error()
         return self.accumulator.completion
 
     def close(self) -> None:
@@ -161,6 +171,8 @@ class AsyncChatCompletionStream:
     async def get_final_completion(self) -> Any:
         async for _ in self:
             pass
+        if not self.stream.complete:
+            raise self.stream.incomplete_error()
         return self.accumulator.completion
 
     async def close(self) -> None:
@@ -174,9 +186,8 @@ class AsyncChatCompletionStream:
 
 
 class ResponseStreamHelper:
-    """A Responses stream that remembers the final ``response`` (from ``response.completed``)."""
-
-    TERMINAL = ("response.completed", "response.failed", "response.incomplete")
+    """A Responses stream that remembers the final ``response`` (from ``response.completed``,
+    ``.failed`` or ``.incomplete``)."""
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
@@ -186,7 +197,7 @@ class ResponseStreamHelper:
     def _see(self, event: Any) -> None:
         if event.type == "response.output_text.delta" and isinstance(event.delta, str):
             self.text += event.delta
-        elif event.type in self.TERMINAL:
+        elif event.type in RESPONSE_END_EVENTS:
             self.final_response = event.response
 
     def __iter__(self) -> Iterator[Any]:
@@ -197,6 +208,11 @@ class ResponseStreamHelper:
     def get_final_response(self) -> Any:
         for _ in self:
             pass
+        return self._final()
+
+    def _final(self) -> Any:
+        if self.final_response is None:
+            raise self.stream.incomplete_error()
         return self.final_response
 
     def close(self) -> None:
@@ -221,7 +237,7 @@ class AsyncResponseStreamHelper(ResponseStreamHelper):
     async def get_final_response(self) -> Any:
         async for _ in self:
             pass
-        return self.final_response
+        return self._final()
 
     async def close(self) -> None:  # type: ignore[override]
         await self.stream.close()

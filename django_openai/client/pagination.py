@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from typing import Any, Generic, TypeVar
 
 from ._request import RequestOptions
+from .errors import APIResponseValidationError, describe_invalid
 
 T = TypeVar("T")
 
@@ -26,7 +27,15 @@ class BasePage(Generic[T]):
         self._options = options
         items = self.raw.get("data") or []
         validate = getattr(item_cast, "model_validate", None)
-        self.data: list[T] = [validate(item) for item in items] if validate else list(items)
+        try:
+            self.data: list[T] = [validate(item) for item in items] if validate else list(items)
+        except ValueError as exc:
+            raise APIResponseValidationError(
+                f"unexpected item in the list from {options.method} {options.path}: {describe_invalid(exc)}",
+                body=self.raw,
+                method=options.method,
+                path=options.path,
+            ) from None
         self.has_more: bool = bool(self.raw.get("has_more", False))
         self.first_id: str | None = self.raw.get("first_id")
         self.last_id: str | None = self.raw.get("last_id")

@@ -8,6 +8,7 @@ else — resources, retries, streaming — is shared.
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ class Provider:
         return base_url or self.default_base_url
 
     def secrets(self) -> tuple[str, ...]:
+        """Credentials of the provider's own (beyond ``api_key``) that errors must never show."""
         return ()
 
 
@@ -78,6 +80,8 @@ class Azure(Provider):
     deployment: str | None = None
     ad_token: str | None = field(default=None, repr=False)
     ad_token_provider: TokenProvider | None = field(default=None, repr=False)
+    #: The last tokens ad_token_provider gave, so that an error echoing one is redacted too.
+    _issued: deque[str] = field(default_factory=lambda: deque(maxlen=4), repr=False, compare=False)
 
     @property
     def uses_v1(self) -> bool:
@@ -115,6 +119,7 @@ class Azure(Provider):
         if self.ad_token_provider is not None:
             result = self.ad_token_provider()
             token = await result if inspect.isawaitable(result) else result
+            self._remember(token)
         if token:
             return {"Authorization": f"Bearer {token}"}
         return {"api-key": api_key} if api_key else {}
@@ -127,11 +132,16 @@ class Azure(Provider):
                 if close is not None:
                     close()
                 raise TypeError("an async azure_ad_token_provider needs the async client")
+            self._remember(result)
             return result
         return self.ad_token
 
+    def _remember(self, token: str | None) -> None:
+        if token and token not in self._issued:
+            self._issued.append(token)
+
     def secrets(self) -> tuple[str, ...]:
-        return (self.ad_token,) if self.ad_token else ()
+        return tuple(t for t in (self.ad_token, *self._issued) if t)
 
 
 PROVIDERS: dict[str, Provider] = {

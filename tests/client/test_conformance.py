@@ -101,9 +101,12 @@ def _capture(call: Call) -> list[httpx.Request]:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.headers.get("accept") == "text/event-stream":
-            return httpx.Response(
-                200, content=b"data: [DONE]\n\n", headers={"content-type": "text/event-stream"}
-            )
+            # Each stream ends as its API ends it: Responses with a final event, the rest with [DONE].
+            end = b"data: [DONE]\n\n"
+            if request.url.path.startswith("/v1/responses"):
+                event = {"type": "response.completed", "sequence_number": 0, "response": RESPONSE}
+                end = b"event: response.completed\ndata: " + json.dumps(event).encode() + b"\n\n"
+            return httpx.Response(200, content=end, headers={"content-type": "text/event-stream"})
         if call.binary:
             return httpx.Response(200, content=call.response)
         return httpx.Response(200, json=call.response)

@@ -101,11 +101,11 @@ def test_responses_error_event_raises(client, router):
         list(client.responses.create(model="m", input="x", stream=True))
 
 
-def test_stream_cut_without_done_ends_but_is_marked_not_done(client, router):
+def test_stream_cut_without_done_ends_but_is_marked_not_done_when_allowed(client, router):
     router.post("/chat/completions").respond(200, content=sse(chunk("a"), done=False))
-    stream = client.chat.completions.create(model="m", messages=[], stream=True)
+    stream = client.chat.completions.create(model="m", messages=[], stream=True, require_stream_end=False)
     assert len(list(stream)) == 1
-    assert stream.done is False
+    assert stream.done is False and stream.complete is False
 
 
 def test_leaving_the_loop_early_closes_the_response(client, router):

@@ -105,7 +105,9 @@ def test_reset_mid_stream_raises_and_is_not_retried(openai_fake):
 def test_stream_cut_without_done(openai_fake):
     openai_fake.faults.add("POST", "/chat/completions", cut_stream_after=3)
     with openai_fake.client() as client:
-        stream = client.chat.completions.create(model="gpt-4.1-mini", messages=MESSAGES, stream=True)
+        stream = client.chat.completions.create(
+            model="gpt-4.1-mini", messages=MESSAGES, stream=True, require_stream_end=False
+        )
         assert len(list(stream)) == 3
         assert stream.done is False
 

@@ -1,3 +1,5 @@
+"""Chat completions (``/chat/completions``), streamed chunks and stored completions."""
+
 from __future__ import annotations
 
 from typing import Any

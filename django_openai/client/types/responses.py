@@ -1,4 +1,4 @@
-"""The Responses and Conversations APIs."""
+"""The Responses API (``/responses``) and its stream events."""
 
 from __future__ import annotations
 
@@ -62,29 +62,6 @@ class ResponseStreamEvent(OpenAIObject):
 class InputTokens(OpenAIObject):
     object: str = "response.input_tokens"
     input_tokens: int
-
-
-class Conversation(OpenAIObject):
-    id: str
-    object: str = "conversation"
-    created_at: int | None = None
-    metadata: dict[str, str] | None = None
-
-
-class ConversationDeleted(Deleted):
-    pass
-
-
-class ConversationItem(ResponseItem):
-    pass
-
-
-class ConversationItemList(OpenAIObject):
-    object: str = "list"
-    data: list[ConversationItem] = []
-    first_id: str | None = None
-    last_id: str | None = None
-    has_more: bool = False
 
 
 class ResponseDeleted(Deleted):

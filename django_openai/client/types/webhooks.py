@@ -1,3 +1,5 @@
+"""Webhook events, as ``client.webhooks.unwrap()`` returns them."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,39 +1,15 @@
-"""Batches and fine-tuning jobs: the long-running remote jobs."""
+"""``client.fine_tuning.jobs``: create, list, retrieve, cancel, pause and resume jobs; their events."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..types.files import Batch, FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
-from ._resource import Resource, path_id, without_self
+from ....types.fine_tuning import FineTuningJob, FineTuningJobEvent
+from ..._resource import Resource, path_id, without_self
+from .checkpoints import Checkpoints
 
 if TYPE_CHECKING:
-    from ..pagination import SyncPage
-
-
-class Batches(Resource):
-    def create(
-        self, *, input_file_id: str, endpoint: str, completion_window: str = "24h", **params: Any
-    ) -> Batch:
-        return self._post("/batches", without_self(locals()), cast=Batch)
-
-    def retrieve(self, batch_id: str, **params: Any) -> Batch:
-        return self._get(f"/batches/{path_id(batch_id, 'batch_id')}", params, cast=Batch)
-
-    def list(self, **params: Any) -> SyncPage[Batch]:
-        return self._list("/batches", params, Batch)
-
-    def cancel(self, batch_id: str, **params: Any) -> Batch:
-        return self._post(f"/batches/{path_id(batch_id, 'batch_id')}/cancel", params, cast=Batch)
-
-
-class Checkpoints(Resource):
-    def list(self, fine_tuning_job_id: str, **params: Any) -> SyncPage[FineTuningJobCheckpoint]:
-        return self._list(
-            f"/fine_tuning/jobs/{path_id(fine_tuning_job_id, 'fine_tuning_job_id')}/checkpoints",
-            params,
-            FineTuningJobCheckpoint,
-        )
+    from ....pagination import SyncPage
 
 
 class Jobs(Resource):
@@ -66,9 +42,3 @@ class Jobs(Resource):
     def _path(job_id: str, action: str = "") -> str:
         path = f"/fine_tuning/jobs/{path_id(job_id, 'fine_tuning_job_id')}"
         return f"{path}/{action}" if action else path
-
-
-class FineTuning(Resource):
-    @property
-    def jobs(self) -> Jobs:
-        return Jobs(self._client)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._files import FilePart
+from ..._files import FilePart
 
 
 @dataclass

@@ -1,11 +1,13 @@
+"""``client.webhooks``: verification with the client's ``webhook_secret`` by default."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import webhooks
-from ..errors import InvalidWebhookSignatureError
-from ._resource import Resource
+from ... import webhooks
+from ...errors import InvalidWebhookSignatureError
+from .._resource import Resource
 
 
 class Webhooks(Resource):

@@ -1,29 +1,18 @@
+"""POST /chat/completions, streamed or not, and stored completions (``store: true``)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ..helpers import AsyncChatCompletionStream, ChatCompletionStream, wrap_stream
-from ..types.chat import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionDeleted,
-    ChatCompletionStoreMessage,
-)
-from ._resource import Resource, path_id, without_self
+from ....helpers import AsyncChatCompletionStream, ChatCompletionStream, wrap_stream
+from ....types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionDeleted
+from ..._resource import Resource, path_id, without_self
+from .messages import Messages
 
 if TYPE_CHECKING:
-    from .._streaming import Stream
-    from ..pagination import SyncPage
-
-
-class Messages(Resource):
-    def list(self, completion_id: str, **params: Any) -> SyncPage[ChatCompletionStoreMessage]:
-        return self._list(
-            f"/chat/completions/{path_id(completion_id, 'completion_id')}/messages",
-            params,
-            ChatCompletionStoreMessage,
-        )
+    from ...._streaming import Stream
+    from ....pagination import SyncPage
 
 
 class Completions(Resource):
@@ -75,9 +64,3 @@ class Completions(Resource):
         return self._delete(
             f"/chat/completions/{path_id(completion_id, 'completion_id')}", params, cast=ChatCompletionDeleted
         )
-
-
-class Chat(Resource):
-    @property
-    def completions(self) -> Completions:
-        return self._client._resource("chat.completions", Completions)
