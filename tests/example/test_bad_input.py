@@ -92,3 +92,16 @@ def test_admin_answers_junk_parameters_without_a_500(client, path):
     client.force_login(admin)
     response = client.get(path)
     assert response.status_code in (200, 302), response.status_code
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/openai/webhooks/", b"not json, not signed"),
+        ("post", "/openai/webhooks/no-such-alias/", b"{}"),
+        ("get", "/openai/webhooks/", b""),
+    ],
+)
+def test_webhook_endpoint_answers_junk_with_a_client_error(client, method, path, body):
+    response = getattr(client, method)(path, body, content_type="application/json")
+    assert 400 <= response.status_code < 500
