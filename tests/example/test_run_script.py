@@ -75,7 +75,9 @@ def processes_in(directory: Path) -> list[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs git and a git checkout"
+)
 def test_run_script_starts_serves_stops_on_ctrl_c_and_leaves_nothing_behind(tmp_path):
     checkout = checkout_copy(tmp_path / "checkout")
     web, fake = free_port(), free_port()
