@@ -2,19 +2,45 @@
 # Set up and run the example project: the web server and a Celery worker (with beat).
 # SQLite and a file-system broker: nothing else to install. Without OPENAI_API_KEY it runs
 # offline against the fake OpenAI server. Stop with Ctrl-C.
+#
+# Everything it writes goes under var/ (DEMO_VAR_DIR), and the virtualenv in .venv (VENV).
+# DEMO_ADDR (127.0.0.1:8000) and FAKE_OPENAI_PORT (8765) choose the ports; DEMO_INSTALL=0 skips
+# the pip steps, for a VENV you manage yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 ADDR=${DEMO_ADDR:-127.0.0.1:8000}
+case "$ADDR" in *:*) ;; *) ADDR="127.0.0.1:$ADDR" ;; esac  # runserver also takes a bare port
+export DEMO_VAR_DIR=${DEMO_VAR_DIR:-$PWD/var}
+mkdir -p "$DEMO_VAR_DIR"
 
 if [ ! -x "$VENV/bin/python" ]; then
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "django-openai needs Python 3.11 or later; $PYTHON is $("$PYTHON" --version 2>&1)." >&2
+    echo "Run with PYTHON=/path/to/python3.11 (or later)." >&2
+    exit 1
+  fi
   echo "Creating $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[fast]"
+if [ "${DEMO_INSTALL:-1}" != 0 ]; then
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e ".[fast]"
+fi
+
+# A busy port would stop one part of the demo half-way through start-up: say so before.
+port_free() {
+  "$VENV/bin/python" -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))' "$1" "$2" 2>/dev/null
+}
+if ! port_free "${ADDR%:*}" "${ADDR##*:}"; then
+  echo "$ADDR is in use: choose another address, e.g. DEMO_ADDR=127.0.0.1:8001 bash $0" >&2
+  exit 1
+fi
 
 export DJANGO_SETTINGS_MODULE=example_project.settings
 "$VENV/bin/python" manage.py migrate --noinput -v 0
@@ -22,17 +48,27 @@ DJANGO_SUPERUSER_PASSWORD=${DEMO_ADMIN_PASSWORD:-admin} \
   "$VENV/bin/python" manage.py createsuperuser --noinput --username admin --email admin@example.com >/dev/null 2>&1 || true
 
 pids=()
+helpers=()
+fake_data="$DEMO_VAR_DIR/fake-openai"
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${helpers[@]}" "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  rm -rf "$fake_data"
 }
 trap cleanup EXIT INT TERM
 
 if [ -z "${OPENAI_API_KEY:-}" ]; then
   port=${FAKE_OPENAI_PORT:-8765}
+  if ! port_free 127.0.0.1 "$port"; then
+    echo "Port $port is in use: choose another one for the fake server, e.g. FAKE_OPENAI_PORT=8766 bash $0" >&2
+    exit 1
+  fi
   export FAKE_OPENAI_URL="http://127.0.0.1:$port/v1"
-  "$VENV/bin/python" -m django_openai.testing --port "$port" --real-time &
+  # The fake keeps uploaded files in a temporary directory: TMPDIR puts it under var/, so that
+  # nothing is left elsewhere even when it is stopped by a signal.
+  mkdir -p "$fake_data"
+  TMPDIR="$fake_data" "$VENV/bin/python" -m django_openai.testing --port "$port" --real-time &
   pids+=($!)
   echo "No OPENAI_API_KEY: using the fake OpenAI server at $FAKE_OPENAI_URL"
 fi
@@ -40,7 +76,21 @@ fi
 "$VENV/bin/celery" -A example_project.celery worker --beat --pool solo --loglevel INFO &
 pids+=($!)
 
-echo "Open http://$ADDR/ (admin: admin / ${DEMO_ADMIN_PASSWORD:-admin})"
 "$VENV/bin/python" manage.py runserver "$ADDR" --noreload &
 pids+=($!)
+
+# Say where to go once the site answers, not before (the worker's log would bury it).
+(
+  for _ in $(seq 1 240); do
+    if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+      "http://$ADDR/" 2>/dev/null; then
+      printf '\n  Ready: open http://%s/ (admin: admin / %s). Stop with Ctrl-C.\n\n' \
+        "$ADDR" "${DEMO_ADMIN_PASSWORD:-admin}"
+      exit 0
+    fi
+    sleep 0.5
+  done
+) &
+helpers+=($!)
+
 wait -n "${pids[@]}"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django_openai.schedules import BEAT_SCHEDULE
 
+from .machine_time_zone import machine_time_zone
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("DEMO_VAR_DIR", BASE_DIR.parent / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -16,6 +18,9 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-project-not-for-produc
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
+# Times are shown in the machine's zone (TZ, /etc/timezone or /etc/localtime; UTC if none), and the
+# pages say which one.
+TIME_ZONE = machine_time_zone()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +71,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(_QUEUE_DIR / "out"),
         "processed_folder": str(_QUEUE_DIR / "processed"),
         "store_processed": False,
+        # The broadcast (pidbox) exchanges: kombu's default is "control" in the working directory.
+        "control_folder": str(_QUEUE_DIR / "control"),
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}

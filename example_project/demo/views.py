@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -37,9 +39,12 @@ def chat(request: HttpRequest) -> HttpResponse:
 
 def stream(request: HttpRequest) -> StreamingHttpResponse:
     """Server-Sent Events: each token as it arrives (EventSource in the page reads them)."""
-    prompt = request.GET.get("prompt", "Hello")
+    prompt = request.GET.get("prompt", "Hello").strip()
 
     def events() -> Iterator[str]:
+        if not prompt:
+            yield f"event: error\ndata: {json.dumps({'message': 'Type a question first.'})}\n\n"
+            return
         try:
             with django_openai.get_client().chat.completions.stream(
                 model=settings.DEMO_MODEL, messages=[{"role": "user", "content": prompt}]
@@ -56,29 +61,32 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+class BatchForm(forms.Form):
+    count = forms.IntegerField(label="Questions", min_value=1, max_value=1000, initial=20)
+
+
 @require_http_methods(["GET", "POST"])
 def batches(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        count = max(1, min(int(request.POST.get("count", 20)), 1000))
+    form = BatchForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if form.is_valid():
         questions = (
             {
                 "custom_id": f"question-{i}",
                 "body": {"messages": [{"role": "user", "content": f"Give one fact about the number {i}."}]},
             }
-            for i in range(count)
+            for i in range(form.cleaned_data["count"])
         )
         try:
             batch = Batch.objects.create_from_requests(
                 questions, "/v1/chat/completions", model=settings.DEMO_MODEL, metadata={"source": "demo"}
             )
-        except APIError as exc:
-            return render(
-                request,
-                "demo/batches.html",
-                {"batches": Batch.objects.order_by("-pk")[:20], "error": str(exc)},
-            )
-        return redirect("batch-detail", pk=batch.pk)
-    return render(request, "demo/batches.html", {"batches": Batch.objects.order_by("-pk")[:20]})
+        except (APIError, ValidationError) as exc:
+            error = str(exc)
+        else:
+            return redirect("batch-detail", pk=batch.pk)
+    context = {"form": form, "error": error, "batches": Batch.objects.order_by("-pk")[:20]}
+    return render(request, "demo/batches.html", context, status=400 if form.errors else 200)
 
 
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:

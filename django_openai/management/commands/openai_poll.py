@@ -1,10 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
+from ...client import APIError
 from ...models import Batch
 from ...services import polling
 from ...tasks import sweep
+from ..errors import describe, reported
 
 
 class Command(BaseCommand):
@@ -19,17 +22,31 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, inline: bool = False, **options: Any) -> None:
         if not inline:
-            count = sweep()
+            with reported("enqueueing the polls"):
+                count = sweep()
             self.stdout.write(f"{count} object(s) due: poll tasks enqueued.")
             return
         from ...services.batches import ingest_batch_results
 
-        count = 0
+        count = failed = 0
         for model in polling.POLLED_MODELS:
             claimed: list[int] = []
             polling.claim_due(model, claimed.extend)
             for pk in claimed:
-                if polling.poll(model, pk) == "ingest":
-                    ingest_batch_results(Batch.objects.get(pk=pk))
+                try:
+                    if polling.poll(model, pk) == "ingest":
+                        ingest_batch_results(Batch.objects.get(pk=pk))
+                except (APIError, ImproperlyConfigured) as exc:
+                    # One object the API will not give (or whose client alias is gone) does not
+                    # stop the others; the error is also on the row (last_error), and the row is
+                    # due again at its next poll.
+                    failed += 1
+                    openai_id = model._default_manager.filter(pk=pk).values_list("openai_id", flat=True)
+                    self.stderr.write(f"{model.__name__} {openai_id.first()}: {describe(exc)}")
+                    continue
                 count += 1
         self.stdout.write(f"{count} object(s) polled.")
+        if failed:
+            raise CommandError(
+                f"{failed} object(s) could not be polled (above); each is polled again when next due."
+            )

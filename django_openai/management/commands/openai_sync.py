@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ...services.sync import KINDS, import_remote
+from ..errors import reported
 
 
 class Command(BaseCommand):
@@ -18,5 +19,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"unknown kind(s) {', '.join(sorted(unknown))}; choose from {', '.join(KINDS)}"
             )
-        for kind, count in import_remote(kinds or KINDS, client_alias=client).items():
+        # One kind at a time, so that what was imported before a failure is reported (and kept).
+        for kind in kinds or KINDS:
+            with reported(f"importing {kind} with client {client!r}"):
+                count = import_remote([kind], client_alias=client)[kind]
             self.stdout.write(f"{kind}: {count} imported or updated")
