@@ -6,7 +6,6 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import Signal
 
-from .. import conf
 from ..clients import get_client
 from ..models.base import RemoteObject
 from ..signals import status_changed
@@ -47,7 +46,3 @@ def iter_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield line.rstrip(b"\r")
     if rest.strip():
         yield rest.rstrip(b"\r")
-
-
-def setting(name: str) -> Any:
-    return conf.get(name)

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..client import APIError, NotFoundError, to_file_part
+from ..conf import app_settings
 from ..models import Batch, BatchItem, File
 from ..signals import batch_completed, batch_failed
 from ._bulk import ItemRow, insert_items
-from ._common import client_for, iter_lines, save_remote, send_on_commit, setting
+from ._common import client_for, iter_lines, save_remote, send_on_commit
 from ._request_bodies import RequestBodies
 from .files import mirror_file_id, upload_file
 
@@ -284,7 +285,7 @@ def ingest_batch_results(batch: Batch) -> int:
 
 
 def _ingest_files(batch: Batch, client: Any, bodies: RequestBodies, fresh: bool) -> int:
-    chunk_size = int(setting("BATCH_INGEST_CHUNK_SIZE"))
+    chunk_size = app_settings.BATCH_INGEST_CHUNK_SIZE
     inserted = 0
     for key, is_error in (("output_file_id", False), ("error_file_id", True)):
         file_id = (batch.data or {}).get(key)
@@ -316,7 +317,7 @@ def _remote_lines(client: Any, file_id: str) -> Iterator[Iterator[bytes]]:
 
 def _request_bodies(batch: Batch, client: Any) -> RequestBodies:
     file_id = (batch.data or {}).get("input_file_id")
-    if not file_id or not setting("BATCH_INGEST_REQUEST_BODIES"):
+    if not file_id or not app_settings.BATCH_INGEST_REQUEST_BODIES:
         return RequestBodies.empty()
     try:
         with _remote_lines(client, file_id) as lines:

@@ -15,17 +15,18 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from ..conf import app_settings
 from ..models import Batch, File, FineTuningJob
 from ..models.base import RemoteObject
 from ..signals import file_processed, fine_tuning_job_failed, fine_tuning_job_succeeded
-from ._common import client_for, save_remote, send_on_commit, setting
+from ._common import client_for, save_remote, send_on_commit
 
 POLLED_MODELS: tuple[type[RemoteObject], ...] = (Batch, FineTuningJob, File)
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    base = float(setting("POLL_INTERVAL_SECONDS"))
-    cap = float(setting("POLL_MAX_INTERVAL_SECONDS"))
+    base = app_settings.POLL_INTERVAL_SECONDS
+    cap = app_settings.POLL_MAX_INTERVAL_SECONDS
     return dt.timedelta(seconds=min(cap, base * (2 ** max(0, attempts - 1))))
 
 
@@ -37,7 +38,7 @@ def claim_due(
     limit: int | None = None,
 ) -> list[int]:
     now = now or timezone.now()
-    limit = limit or int(setting("POLL_BATCH_SIZE"))
+    limit = limit or app_settings.POLL_BATCH_SIZE
     with transaction.atomic():
         rows = list(
             model._default_manager.select_for_update(skip_locked=True)
@@ -107,7 +108,7 @@ def _on_terminal(obj: RemoteObject, change: tuple[str, str] | None, now: dt.date
     if isinstance(obj, Batch):
         if obj.needs_ingestion:
             # A lease: if the ingesting worker dies, a later sweep finds the row due again.
-            obj.next_poll_at = now + dt.timedelta(seconds=float(setting("BATCH_INGEST_LEASE_SECONDS")))
+            obj.next_poll_at = now + dt.timedelta(seconds=app_settings.BATCH_INGEST_LEASE_SECONDS)
             return "ingest"
         if change is not None:
             from .batches import finish_without_results

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import conf
 from ..client import InvalidWebhookSignatureError
 from ..client.webhooks import verify_signature
+from ..conf import app_settings
 from ..models import Batch, FineTuningJob, WebhookDelivery
 
 #: Event type prefix -> the model whose row it concerns.
@@ -29,7 +30,7 @@ STORED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "conte
 
 
 def webhook_secrets(alias: str | None) -> list[str]:
-    secrets = list(conf.get("WEBHOOK_SECRETS") or [])
+    secrets = app_settings.WEBHOOK_SECRETS
     aliases = [alias] if alias else list(conf.clients())
     for name in aliases:
         try:
@@ -61,7 +62,7 @@ class WebhookView(View):
                 body,
                 request.headers,
                 secret=webhook_secrets(alias),
-                tolerance=int(conf.get("WEBHOOK_TOLERANCE_SECONDS")),
+                tolerance=app_settings.WEBHOOK_TOLERANCE_SECONDS,
             )
         except InvalidWebhookSignatureError as exc:
             delivery.error = str(exc)
