@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import models
 
+from ..conf import app_settings
+from ..schedules import INGEST_TASK
+from ..signals import batch_completed, batch_failed
 from .base import RemoteObject
 from .files import File
+from .kinds import FollowUp, RemoteKind
 from .managers import BatchManager
 
 
@@ -35,17 +39,33 @@ class Batch(RemoteObject):
     #: Set once every output and error line is stored as a BatchItem.
     results_ingested_at = models.DateTimeField(null=True, blank=True)
 
-    STATUS_RANK: ClassVar[dict[str, int]] = {
-        "validating": 0,
-        "in_progress": 1,
-        "finalizing": 2,
-        "cancelling": 2,
-        "completed": 3,
-        "failed": 3,
-        "expired": 3,
-        "cancelled": 3,
-    }
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({"completed", "failed", "expired", "cancelled"})
+    remote_kind = RemoteKind(
+        resource="batches",
+        statuses={
+            "validating": 0,
+            "in_progress": 1,
+            "finalizing": 2,
+            "cancelling": 2,
+            "completed": 3,
+            "failed": 3,
+            "expired": 3,
+            "cancelled": 3,
+        },
+        terminal=frozenset({"completed", "failed", "expired", "cancelled"}),
+        webhook_events=("batch.",),
+        # Sent by the poll for a batch with no results to store, else once ingestion has stored them.
+        signals={
+            "completed": batch_completed,
+            "failed": batch_failed,
+            "expired": batch_failed,
+            "cancelled": batch_failed,
+        },
+        sync_name="batches",
+        list_params={"limit": 100},
+        follow_up=FollowUp(
+            name="ingest", task=INGEST_TASK, lease=lambda: app_settings.BATCH_INGEST_LEASE_SECONDS
+        ),
+    )
     TIMESTAMP_FIELDS = (
         "in_progress_at",
         "expires_at",
@@ -88,6 +108,10 @@ class Batch(RemoteObject):
             and self.results_ingested_at is None
             and bool((self.data or {}).get("output_file_id") or (self.data or {}).get("error_file_id"))
         )
+
+    @property
+    def needs_follow_up(self) -> bool:
+        return self.needs_ingestion
 
     # Operations (they talk to the API: see services.batches).
     def refresh(self) -> Batch:

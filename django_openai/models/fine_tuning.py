@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import models
 
+from ..signals import fine_tuning_job_failed, fine_tuning_job_succeeded
 from .base import RemoteObject, from_timestamp
 from .files import File
+from .kinds import RemoteKind
 from .managers import FineTuningJobManager
 
 
@@ -28,16 +30,29 @@ class FineTuningJob(RemoteObject):
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)
 
-    STATUS_RANK: ClassVar[dict[str, int]] = {
-        "validating_files": 0,
-        "queued": 1,
-        "running": 2,
-        "paused": 2,
-        "succeeded": 3,
-        "failed": 3,
-        "cancelled": 3,
-    }
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({"succeeded", "failed", "cancelled"})
+    remote_kind = RemoteKind(
+        resource="fine_tuning.jobs",
+        statuses={
+            "validating_files": 0,
+            "queued": 1,
+            "running": 2,
+            "paused": 2,
+            "succeeded": 3,
+            "failed": 3,
+            "cancelled": 3,
+        },
+        terminal=frozenset({"succeeded", "failed", "cancelled"}),
+        webhook_events=("fine_tuning.job.",),
+        signals={
+            "succeeded": fine_tuning_job_succeeded,
+            "failed": fine_tuning_job_failed,
+            "cancelled": fine_tuning_job_failed,
+        },
+        sync_name="fine_tuning",
+        list_params={"limit": 100},
+        # New events after every poll; the checkpoints once the job has ended.
+        after_poll="django_openai.services.fine_tuning.after_poll",
+    )
 
     objects = FineTuningJobManager()
 

@@ -35,7 +35,6 @@ BATCH_ENDPOINTS = (
 )
 MAX_LINES = 50_000
 MAX_BYTES = 200 * 1024 * 1024
-FAILED_STATUSES = frozenset({"failed", "expired", "cancelled"})
 
 
 class _BatchWriter:
@@ -332,11 +331,3 @@ def _ensure_file(file_id: str, client_alias: str) -> File | None:
         return mirror_file_id(file_id, client_alias)
     except NotFoundError:
         return None
-
-
-def finish_without_results(batch: Batch) -> None:
-    """A terminal batch with nothing to ingest (failed validation): announce it."""
-    if batch.status in FAILED_STATUSES:
-        send_on_commit(batch_failed, batch)
-    else:
-        send_on_commit(batch_completed, batch)

@@ -143,3 +143,10 @@ def sync_checkpoints(job: FineTuningJob) -> int:
     ]
     FineTuningCheckpoint.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def after_poll(job: FineTuningJob) -> None:
+    """Run by the sweeper after each poll of a job (its ``remote_kind.after_poll``)."""
+    sync_events(job)
+    if job.is_terminal:
+        sync_checkpoints(job)

@@ -1,4 +1,5 @@
-"""The webhook endpoint (DESIGN decision 6): verify, record, mark for polling, answer fast.
+"""The webhook endpoint: verify, record, mark for polling, answer fast (docs/architecture.md,
+"How a webhook travels").
 
     urlpatterns = [path("openai/webhooks/", include("django_openai.webhooks.urls"))]
 
@@ -22,10 +23,9 @@ from .. import conf
 from ..client import InvalidWebhookSignatureError
 from ..client.webhooks import verify_signature
 from ..conf import app_settings
-from ..models import Batch, FineTuningJob, WebhookDelivery
+from ..models import WebhookDelivery
+from ..models.base import model_for_event
 
-#: Event type prefix -> the model whose row it concerns.
-EVENT_MODELS = {"batch.": Batch, "fine_tuning.job.": FineTuningJob}
 STORED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent")
 
 
@@ -88,9 +88,8 @@ class WebhookView(View):
 
     @staticmethod
     def _mark_for_polling(delivery: WebhookDelivery, alias: str | None) -> str:
-        model: Any = next(
-            (m for prefix, m in EVENT_MODELS.items() if delivery.event_type.startswith(prefix)), None
-        )
+        # The model whose remote_kind lists the event's prefix ("batch.", "fine_tuning.job."...).
+        model: Any = model_for_event(delivery.event_type)
         if model is None or not delivery.object_id:
             return ""  # unknown types are stored and acknowledged
         rows = model.objects.filter(openai_id=delivery.object_id)
