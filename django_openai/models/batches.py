@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import models
 
 from ..conf import app_settings
@@ -12,7 +11,28 @@ from ..signals import batch_completed, batch_failed
 from .base import RemoteObject
 from .files import File
 from .kinds import FollowUp, RemoteKind
-from .managers import BatchManager
+from .verbs import ServiceFunction, ServiceMethod
+
+if TYPE_CHECKING:  # the verbs' types only: models never import services at run time
+    from ..services import batches as services
+    from ..services._common import async_twin
+
+_SERVICES = "django_openai.services.batches."
+
+
+class BatchManager(models.Manager["Batch"]):
+    """``Batch.objects``: a manager, and the service functions that start batches."""
+
+    if TYPE_CHECKING:
+        create_from_requests = staticmethod(services.create_batch_from_requests)
+        create_from_file = staticmethod(services.create_batch_from_file)
+        acreate_from_requests = staticmethod(async_twin(services.create_batch_from_requests))
+        acreate_from_file = staticmethod(async_twin(services.create_batch_from_file))
+    else:
+        create_from_requests = ServiceFunction(_SERVICES + "create_batch_from_requests")
+        create_from_file = ServiceFunction(_SERVICES + "create_batch_from_file")
+        acreate_from_requests = ServiceFunction(_SERVICES + "acreate_batch_from_requests")
+        acreate_from_file = ServiceFunction(_SERVICES + "acreate_batch_from_file")
 
 
 class Batch(RemoteObject):
@@ -113,22 +133,17 @@ class Batch(RemoteObject):
     def needs_follow_up(self) -> bool:
         return self.needs_ingestion
 
-    # Operations (they talk to the API: see services.batches).
-    def refresh(self) -> Batch:
-        from ..services.batches import refresh_batch
-
-        return refresh_batch(self)
-
-    def cancel(self) -> Batch:
-        from ..services.batches import cancel_batch
-
-        return cancel_batch(self)
-
-    async def arefresh(self) -> Batch:
-        return await sync_to_async(self.refresh)()
-
-    async def acancel(self) -> Batch:
-        return await sync_to_async(self.cancel)()
+    # Verbs that talk to the API: the service functions themselves (docs/architecture.md, "Verbs").
+    if TYPE_CHECKING:
+        refresh = services.refresh_batch
+        cancel = services.cancel_batch
+        arefresh = async_twin(services.refresh_batch)
+        acancel = async_twin(services.cancel_batch)
+    else:
+        refresh = ServiceMethod(_SERVICES + "refresh_batch")
+        cancel = ServiceMethod(_SERVICES + "cancel_batch")
+        arefresh = ServiceMethod(_SERVICES + "arefresh_batch")
+        acancel = ServiceMethod(_SERVICES + "acancel_batch")
 
     def results(self) -> Iterator[BatchItem]:
         """The stored results, in input order of custom_id lines as they were ingested."""

@@ -20,7 +20,7 @@ from ..conf import app_settings
 from ..models import Batch, BatchItem, File
 from ..signals import batch_completed, batch_failed
 from ._bulk import ItemRow, insert_items
-from ._common import client_for, iter_lines, save_remote, send_on_commit
+from ._common import async_twin, client_for, iter_lines, save_remote, send_on_commit
 from ._request_bodies import RequestBodies
 from .files import mirror_file_id, upload_file
 
@@ -331,3 +331,9 @@ def _ensure_file(file_id: str, client_alias: str) -> File | None:
         return mirror_file_id(file_id, client_alias)
     except NotFoundError:
         return None
+
+
+acreate_batch_from_requests = async_twin(create_batch_from_requests)
+acreate_batch_from_file = async_twin(create_batch_from_file)
+arefresh_batch = async_twin(refresh_batch)
+acancel_batch = async_twin(cancel_batch)

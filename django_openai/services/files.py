@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -12,7 +11,7 @@ from ..client import APIError, to_file_part
 from ..conf import app_settings
 from ..models import File, Upload
 from ..signals import file_processed
-from ._common import client_for, save_remote, send_on_commit
+from ._common import async_twin, client_for, save_remote, send_on_commit
 
 FILE_PURPOSES = {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
 
@@ -152,6 +151,5 @@ def mirror_file_id(file_id: str | None, client_alias: str) -> File | None:
     return _mirror_file(remote.to_dict(), client_alias, None)
 
 
-async def aupload_file(source: Any, purpose: str, **options: Any) -> File:
-    """:func:`upload_file` for async views (the work runs in a worker thread)."""
-    return await sync_to_async(upload_file)(source, purpose, **options)
+aupload_file = async_twin(upload_file)
+aresume_upload = async_twin(resume_upload)
