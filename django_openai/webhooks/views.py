@@ -10,8 +10,10 @@ matching row's ``next_poll_at`` to now; the next sweep polls it.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -26,6 +28,8 @@ from ..conf import app_settings
 from ..models import WebhookDelivery
 from ..models.base import model_for_event
 
+logger = logging.getLogger("django_openai.webhooks")
+
 STORED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent")
 
 
@@ -35,7 +39,10 @@ def webhook_secrets(alias: str | None) -> list[str]:
     for name in aliases:
         try:
             secret = conf.client_settings(name).get("WEBHOOK_SECRET")
-        except Exception:
+        except ImproperlyConfigured as exc:
+            # An alias the settings do not name (the URL's) or a malformed entry (a system check
+            # error too): it offers no secret; the other secrets still count.
+            logger.warning("webhook: %s", exc)
             continue
         if secret:
             secrets.append(secret)
