@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+import sys
 
 import pytest
 from asgiref.sync import iscoroutinefunction
@@ -62,3 +64,36 @@ def test_model_verbs_are_the_service_functions_bound_to_the_row():
         assert getattr(job, name).__func__ is service
     assert FineTuningJob.pause is services.pause_job
     assert str(inspect.signature(batch.refresh)) == "() -> 'Batch'", "the row is bound"
+
+
+def _typed_verbs(model_module):
+    """What each verb is to type checkers: {(class, name): (service name, is an async twin)}."""
+    declared = {}
+    for node in ast.walk(ast.parse(inspect.getsource(model_module))):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for branch in node.body:
+            if not (isinstance(branch, ast.If) and getattr(branch.test, "id", "") == "TYPE_CHECKING"):
+                continue
+            for assign in branch.body:
+                value, twin = assign.value, False
+                while isinstance(value, ast.Call):  # staticmethod(...), async_twin(...)
+                    twin = twin or value.func.id == "async_twin"
+                    value = value.args[0]
+                declared[(node.name, assign.targets[0].id)] = (value.attr, twin)
+    return declared
+
+
+def test_what_type_checkers_see_is_what_runs():
+    # The verbs are declared twice, for type checkers and for the run time: both name one function.
+    compared = 0
+    for owner, name, verb in _verbs():
+        module = sys.modules[owner.__module__]
+        service_name, twin = _typed_verbs(module)[(owner.__name__, name)]
+        service = getattr(sys.modules[verb.path.rpartition(".")[0]], service_name)
+        if twin:
+            assert verb.function().func is service, (owner, name)
+        else:
+            assert verb.function() is service, (owner, name)
+        compared += 1
+    assert compared == 18
