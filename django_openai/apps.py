@@ -8,3 +8,8 @@ class DjangoOpenAIConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, clients  # noqa: F401 - registers the checks and the settings listener
+        from .models.base import remote_kinds
+
+        # Every mirror model of the project is known from here on; one without a remote_kind
+        # stops the start-up with a message that says what to declare.
+        remote_kinds()

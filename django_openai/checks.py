@@ -17,27 +17,35 @@ from . import conf
 from .client._http import is_valid_http_url, make_timeout
 from .client.providers import PROVIDERS
 
-_TOP_LEVEL_KEYS = {"CLIENTS", *conf.DEFAULTS}
-
 
 @checks.register("django_openai")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     try:
-        top = conf.raw()
+        errors = unknown_options(conf.app_settings)
         clients = conf.clients()
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="django_openai.E006")]
-    errors: list[checks.CheckMessage] = [
-        checks.Warning(
-            f"{conf.SETTING}[{key!r}] is not a known setting and is ignored.",
-            hint=f"Known settings: {', '.join(sorted(_TOP_LEVEL_KEYS))}.",
-            id="django_openai.W001",
-        )
-        for key in top
-        if key not in _TOP_LEVEL_KEYS
-    ]
     for alias in clients:
         errors.extend(_check_client(alias))
+    return errors
+
+
+def unknown_options(section: conf.Section) -> list[checks.CheckMessage]:
+    """A warning for each key of a settings section (and of its nested sections) that is no option."""
+    values = section.values()
+    known = type(section).option_names()
+    errors: list[checks.CheckMessage] = [
+        checks.Warning(
+            f"{section.where}[{key!r}] is not a known setting and is ignored.",
+            hint=f"Known settings: {', '.join(known)}.",
+            id="django_openai.W001",
+        )
+        for key in values
+        if key not in known
+    ]
+    for name in type(section).nested_sections():
+        if name in values:
+            errors.extend(unknown_options(getattr(section, name)))
     return errors
 
 

@@ -10,13 +10,18 @@
 
 Without ``DJANGO_OPENAI`` there is one client, ``default``, configured from the environment
 (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``).
+
+Code reads the project-wide options through :data:`app_settings`, whose attributes are typed
+(``app_settings.POLL_BATCH_SIZE`` is an ``int``), and one client's options through
+:func:`client_settings` / :func:`client_kwargs`.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -63,22 +68,142 @@ ENV_FALLBACKS: dict[str, dict[str, str]] = {
     },
 }
 
-DEFAULTS: dict[str, Any] = {
+T = TypeVar("T")
+S = TypeVar("S", bound="Section")
+
+
+class Setting(Generic[T]):
+    """One option of a settings section: its default, and how a configured value is read.
+
+    Declared as a class attribute of a :class:`Section`; reading it on the section's instance
+    reads the settings at that moment (so ``override_settings`` is seen) and gives a typed value.
+    """
+
+    def __init__(self, default: T, convert: Callable[[Any], T] | None = None) -> None:
+        self.default = default
+        self.convert = convert
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Setting[T]: ...
+    @overload
+    def __get__(self, instance: Section, owner: type) -> T: ...
+    def __get__(self, instance: Section | None, owner: type) -> Setting[T] | T:
+        if instance is None:
+            return self
+        value = instance.values().get(self.name, self.default)
+        # Converted even when it is the default: a list default comes out as a fresh copy.
+        return self.convert(value) if self.convert is not None else value
+
+
+class Nested(Generic[S]):
+    """A dict of options inside a section (``DJANGO_OPENAI["API"]``...), itself a :class:`Section`."""
+
+    def __init__(self, section: type[S]) -> None:
+        self.section = section
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Nested[S]: ...
+    @overload
+    def __get__(self, instance: Section, owner: type) -> S: ...
+    def __get__(self, instance: Section | None, owner: type) -> Nested[S] | S:
+        if instance is None:
+            return self
+        return self.section(parent=instance, key=self.name)
+
+
+class Section:
+    """A dict of settings, read each time an option is asked for.
+
+    Every upper-case attribute of a section is one of its options (a :class:`Setting`, a
+    :class:`Nested` section, or a property); the system check warns about any other key a
+    project sets (``django_openai.W001``).
+    """
+
+    def __init__(self, parent: Section | None = None, key: str = "") -> None:
+        self._parent = parent
+        self._key = key
+
+    @property
+    def where(self) -> str:
+        """How the settings file spells this section, for messages: ``DJANGO_OPENAI['API']``."""
+        return SETTING if self._parent is None else f"{self._parent.where}[{self._key!r}]"
+
+    def values(self) -> dict[str, Any]:
+        if self._parent is None:
+            return raw()
+        value = self._parent.values().get(self._key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ImproperlyConfigured(f"{self.where} must be a dict, not {type(value).__name__}")
+        return dict(value)
+
+    @classmethod
+    def option_names(cls) -> list[str]:
+        return sorted(name for name in dir(cls) if name.isupper())
+
+    @classmethod
+    def nested_sections(cls) -> dict[str, type[Section]]:
+        return {
+            name: value.section
+            for name in cls.option_names()
+            if isinstance(value := inspect.getattr_static(cls, name), Nested)
+        }
+
+
+def _float(value: Any) -> float:
+    return float(value)
+
+
+def _int(value: Any) -> int:
+    return int(value)
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(item) for item in value or []]
+
+
+class AppSettings(Section):
+    """``DJANGO_OPENAI``, as typed attributes: ``app_settings.POLL_BATCH_SIZE``.
+
+    After django-allauth's ``app_settings``: an option misspelt in code is an ``AttributeError``
+    (and a mypy error), not a silent ``None``. A feature's own group of options is a nested
+    :class:`Section` (``API = Nested(APISettings)`` reads ``DJANGO_OPENAI["API"]``).
+    """
+
+    @property
+    def CLIENTS(self) -> dict[str, dict[str, Any]]:
+        """The named clients (see :func:`client_settings` for one, with its environment fallbacks)."""
+        return clients()
+
     # Celery polling of long-running jobs (see docs/polling.md).
-    "POLL_INTERVAL_SECONDS": 30,
-    "POLL_MAX_INTERVAL_SECONDS": 600,
-    "POLL_BATCH_SIZE": 20,
-    "WEBHOOK_SECRETS": [],
-    "WEBHOOK_TOLERANCE_SECONDS": 300,
-    "UPLOAD_PART_THRESHOLD_BYTES": 100 * 1024 * 1024,
-    "UPLOAD_PART_SIZE_BYTES": 64 * 1024 * 1024,
+    POLL_INTERVAL_SECONDS = Setting(30.0, _float)
+    POLL_MAX_INTERVAL_SECONDS = Setting(600.0, _float)
+    POLL_BATCH_SIZE = Setting(20, _int)
+    # The webhook endpoint (see docs/webhooks.md).
+    WEBHOOK_SECRETS = Setting[list[str]]([], _strings)
+    WEBHOOK_TOLERANCE_SECONDS = Setting(300, _int)
+    # Files above the threshold go through the Uploads API, in parts of this size.
+    UPLOAD_PART_THRESHOLD_BYTES = Setting(100 * 1024 * 1024, _int)
+    UPLOAD_PART_SIZE_BYTES = Setting(64 * 1024 * 1024, _int)
     # Batch results are stored this many rows per INSERT.
-    "BATCH_INGEST_CHUNK_SIZE": 5000,
+    BATCH_INGEST_CHUNK_SIZE = Setting(5000, _int)
     # Fill BatchItem.request_body from the batch's input file (one more download per ingestion).
-    "BATCH_INGEST_REQUEST_BODIES": True,
+    BATCH_INGEST_REQUEST_BODIES = Setting(True, bool)
     # How long an ingestion may run before the sweeper assumes its worker died and starts another.
-    "BATCH_INGEST_LEASE_SECONDS": 600,
-}
+    BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
+
+
+#: The project's ``DJANGO_OPENAI``, read at use time: ``from django_openai.conf import app_settings``.
+app_settings = AppSettings()
 
 
 def raw() -> dict[str, Any]:
@@ -88,11 +213,6 @@ def raw() -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured(f"{SETTING} must be a dict, not {type(value).__name__}")
     return dict(value)
-
-
-def get(name: str) -> Any:
-    """A top-level option of ``DJANGO_OPENAI``, or its default."""
-    return raw().get(name, DEFAULTS.get(name))
 
 
 def clients() -> dict[str, dict[str, Any]]:

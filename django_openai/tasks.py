@@ -1,4 +1,4 @@
-"""Celery tasks that keep the mirrors current (DESIGN decision 5).
+"""Celery tasks that keep the mirrors current (docs/architecture.md, "How a poll travels").
 
 Add the sweeper to your beat schedule (``django_openai.schedules.BEAT_SCHEDULE``)
 or run ``manage.py openai_poll`` from cron. Every task is idempotent; run workers with
@@ -8,28 +8,26 @@ or run ``manage.py openai_poll`` from cron. Every task is idempotent; run worker
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.apps import apps
 
+from .models import Batch
+from .models.base import RemoteObject
 from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, SWEEP_TASK
 from .services import polling
+from .services.batches import ingest_batch_results as ingest
 
 logger = logging.getLogger("django_openai.tasks")
 
-__all__ = ["BEAT_SCHEDULE", "ingest_batch_results", "poll_object", "sweep", "sweep_task"]
-
-
-def _label(model: type[Any]) -> str:
-    return f"{model._meta.app_label}.{model._meta.model_name}"
+__all__ = ["BEAT_SCHEDULE", "ingest_batch_results", "poll_object", "run_follow_up", "sweep", "sweep_task"]
 
 
 def sweep() -> int:
-    """Claim the due rows of every polled model and enqueue one poll task per row."""
+    """Claim the due rows of every mirror model and enqueue one poll task per row."""
     total = 0
-    for model in polling.POLLED_MODELS:
-        label = _label(model)
+    for model in polling.polled_models():
+        label = model._meta.label_lower
 
         def enqueue(pks: list[int], label: str = label) -> None:
             for pk in pks:
@@ -37,6 +35,18 @@ def sweep() -> int:
 
         total += len(polling.claim_due(model, enqueue))
     return total
+
+
+def run_follow_up(model: type[RemoteObject], pk: int, *, inline: bool = False) -> None:
+    """Start the kind's follow-up task for a row (in this process when ``inline``)."""
+    follow_up = model.remote_kind.follow_up
+    if follow_up is None:
+        return
+    task = current_app.tasks[follow_up.task]
+    if inline:
+        task(pk)
+    else:
+        task.delay(pk)
 
 
 @shared_task(name=SWEEP_TASK, ignore_result=True)
@@ -47,16 +57,12 @@ def sweep_task() -> int:
 @shared_task(name=POLL_TASK, ignore_result=True, acks_late=True)
 def poll_object(label: str, pk: int) -> None:
     model = apps.get_model(label)
-    follow_up = polling.poll(model, pk)
-    if follow_up == "ingest":
-        ingest_batch_results.delay(pk)
+    if polling.poll(model, pk) is not None:
+        run_follow_up(model, pk)
 
 
 @shared_task(name=INGEST_TASK, ignore_result=True, acks_late=True)
 def ingest_batch_results(pk: int) -> int:
-    from .models import Batch
-    from .services.batches import ingest_batch_results as ingest
-
     batch = Batch.objects.filter(pk=pk).first()
     if batch is None or not batch.needs_ingestion:
         return 0

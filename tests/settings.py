@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_openai",
     "example_project.demo",
+    # A project app with a mirror of its own (tests/kinds).
+    "tests.kinds",
 ]
 
 MIDDLEWARE = [

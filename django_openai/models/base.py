@@ -1,21 +1,26 @@
-"""The remote-object mirror (DESIGN decision 4, after dj-stripe).
+"""The remote-object mirror, after dj-stripe (docs/architecture.md, "Mirror models").
 
 A local integer key; ``(client_alias, openai_id)`` unique; the last remote object whole in
 ``data``; only the columns we filter or sort on promoted; status that only moves forward; and the
-sweeper's bookkeeping (``next_poll_at``, ``poll_attempts``, ``last_error``).
+sweeper's bookkeeping (``next_poll_at``, ``poll_attempts``, ``last_error``). Each concrete mirror
+declares its :class:`~.kinds.RemoteKind`; :func:`remote_kinds` collects them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, ClassVar
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
 from .fields import StatusField
+from .kinds import RemoteKind
 
 
 def from_timestamp(value: Any) -> dt.datetime | None:
@@ -40,10 +45,8 @@ class RemoteObject(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    #: status -> rank. A status of lower rank never replaces one of higher rank.
-    STATUS_RANK: ClassVar[dict[str, int]] = {}
-    #: Statuses after which nothing changes any more.
-    TERMINAL: ClassVar[frozenset[str]] = frozenset()
+    #: What the machinery needs to know of this kind: every concrete mirror declares one.
+    remote_kind: ClassVar[RemoteKind]
     #: Remote fields copied to columns of the same name (timestamps are converted).
     TIMESTAMP_FIELDS: ClassVar[tuple[str, ...]] = ()
 
@@ -60,7 +63,12 @@ class RemoteObject(models.Model):
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in self.TERMINAL
+        return self.status in self.remote_kind.terminal
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """Whether the kind's follow-up (``remote_kind.follow_up``) still has work on this row."""
+        return False
 
     def accepts_status(self, new: str | None) -> bool:
         """Whether a remote status may replace the current one (forward only)."""
@@ -68,9 +76,10 @@ class RemoteObject(models.Model):
             return True
         if not self.status:
             return True
-        if self.status in self.TERMINAL:
+        if self.status in self.remote_kind.terminal:
             return False
-        return self.STATUS_RANK.get(new, 0) >= self.STATUS_RANK.get(self.status, 0)
+        ranks = self.remote_kind.statuses
+        return ranks.get(new, 0) >= ranks.get(self.status, 0)
 
     def apply_remote(self, remote: dict[str, Any]) -> tuple[str, str] | None:
         """Take a freshly fetched remote object. Returns ``(old, new)`` when the status changed.
@@ -94,3 +103,30 @@ class RemoteObject(models.Model):
 
     def copy_columns(self, remote: dict[str, Any]) -> None:
         """Promote the fields a subclass filters or sorts on."""
+
+
+@functools.cache
+def remote_kinds() -> dict[type[RemoteObject], RemoteKind]:
+    """Every mirror model of the project (this app's and any other's) and its kind, in app order."""
+    apps.check_models_ready()
+    return {model: kind_of(model) for model in apps.get_models() if issubclass(model, RemoteObject)}
+
+
+def kind_of(model: type[RemoteObject]) -> RemoteKind:
+    kind = getattr(model, "remote_kind", None)
+    if not isinstance(kind, RemoteKind):
+        raise ImproperlyConfigured(
+            f"{model._meta.label} is a RemoteObject without a remote_kind: declare one on the model "
+            '(see docs/architecture.md, "Remote kinds").'
+        )
+    return kind
+
+
+def model_for_event(event_type: str) -> type[RemoteObject] | None:
+    """The mirror model a webhook event type concerns, if any."""
+    return next((model for model, kind in remote_kinds().items() if kind.concerns(event_type)), None)
+
+
+def synced_models() -> dict[str, type[RemoteObject]]:
+    """The kinds ``manage.py openai_sync`` imports, by the name it knows them by."""
+    return {kind.sync_name: model for model, kind in remote_kinds().items() if kind.sync_name}

@@ -1,14 +1,38 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import models
 
+from ..conf import app_settings
+from ..schedules import INGEST_TASK
+from ..signals import batch_completed, batch_failed
 from .base import RemoteObject
 from .files import File
-from .managers import BatchManager
+from .kinds import FollowUp, RemoteKind
+from .verbs import ServiceFunction, ServiceMethod
+
+if TYPE_CHECKING:  # the verbs' types only: models never import services at run time
+    from ..services import batches as services
+    from ..services._common import async_twin
+
+_SERVICES = "django_openai.services.batches."
+
+
+class BatchManager(models.Manager["Batch"]):
+    """``Batch.objects``: a manager, and the service functions that start batches."""
+
+    if TYPE_CHECKING:
+        create_from_requests = staticmethod(services.create_batch_from_requests)
+        create_from_file = staticmethod(services.create_batch_from_file)
+        acreate_from_requests = staticmethod(async_twin(services.create_batch_from_requests))
+        acreate_from_file = staticmethod(async_twin(services.create_batch_from_file))
+    else:
+        create_from_requests = ServiceFunction(_SERVICES + "create_batch_from_requests")
+        create_from_file = ServiceFunction(_SERVICES + "create_batch_from_file")
+        acreate_from_requests = ServiceFunction(_SERVICES + "acreate_batch_from_requests")
+        acreate_from_file = ServiceFunction(_SERVICES + "acreate_batch_from_file")
 
 
 class Batch(RemoteObject):
@@ -35,17 +59,33 @@ class Batch(RemoteObject):
     #: Set once every output and error line is stored as a BatchItem.
     results_ingested_at = models.DateTimeField(null=True, blank=True)
 
-    STATUS_RANK: ClassVar[dict[str, int]] = {
-        "validating": 0,
-        "in_progress": 1,
-        "finalizing": 2,
-        "cancelling": 2,
-        "completed": 3,
-        "failed": 3,
-        "expired": 3,
-        "cancelled": 3,
-    }
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({"completed", "failed", "expired", "cancelled"})
+    remote_kind = RemoteKind(
+        resource="batches",
+        statuses={
+            "validating": 0,
+            "in_progress": 1,
+            "finalizing": 2,
+            "cancelling": 2,
+            "completed": 3,
+            "failed": 3,
+            "expired": 3,
+            "cancelled": 3,
+        },
+        terminal=frozenset({"completed", "failed", "expired", "cancelled"}),
+        webhook_events=("batch.",),
+        # Sent by the poll for a batch with no results to store, else once ingestion has stored them.
+        signals={
+            "completed": batch_completed,
+            "failed": batch_failed,
+            "expired": batch_failed,
+            "cancelled": batch_failed,
+        },
+        sync_name="batches",
+        list_params={"limit": 100},
+        follow_up=FollowUp(
+            name="ingest", task=INGEST_TASK, lease=lambda: app_settings.BATCH_INGEST_LEASE_SECONDS
+        ),
+    )
     TIMESTAMP_FIELDS = (
         "in_progress_at",
         "expires_at",
@@ -89,22 +129,21 @@ class Batch(RemoteObject):
             and bool((self.data or {}).get("output_file_id") or (self.data or {}).get("error_file_id"))
         )
 
-    # Operations (they talk to the API: see services.batches).
-    def refresh(self) -> Batch:
-        from ..services.batches import refresh_batch
+    @property
+    def needs_follow_up(self) -> bool:
+        return self.needs_ingestion
 
-        return refresh_batch(self)
-
-    def cancel(self) -> Batch:
-        from ..services.batches import cancel_batch
-
-        return cancel_batch(self)
-
-    async def arefresh(self) -> Batch:
-        return await sync_to_async(self.refresh)()
-
-    async def acancel(self) -> Batch:
-        return await sync_to_async(self.cancel)()
+    # Verbs that talk to the API: the service functions themselves (docs/architecture.md, "Verbs").
+    if TYPE_CHECKING:
+        refresh = services.refresh_batch
+        cancel = services.cancel_batch
+        arefresh = async_twin(services.refresh_batch)
+        acancel = async_twin(services.cancel_batch)
+    else:
+        refresh = ServiceMethod(_SERVICES + "refresh_batch")
+        cancel = ServiceMethod(_SERVICES + "cancel_batch")
+        arefresh = ServiceMethod(_SERVICES + "arefresh_batch")
+        acancel = ServiceMethod(_SERVICES + "acancel_batch")
 
     def results(self) -> Iterator[BatchItem]:
         """The stored results, in input order of custom_id lines as they were ingested."""

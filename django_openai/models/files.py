@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 
 from .base import RemoteObject, from_timestamp
+from .kinds import RemoteKind
 
 
 class File(RemoteObject):
@@ -17,8 +18,14 @@ class File(RemoteObject):
     #: An optional local copy, in the project's default storage.
     local_copy = models.FileField(upload_to="openai/files/", blank=True)
 
-    STATUS_RANK: ClassVar[dict[str, int]] = {"uploaded": 0, "processed": 1, "error": 1, "deleted": 2}
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    remote_kind = RemoteKind(
+        resource="files",
+        statuses={"uploaded": 0, "processed": 1, "error": 1, "deleted": 2},
+        terminal=frozenset({"deleted"}),
+        sync_name="files",
+        # A file is polled only while the API processes it, which services.files schedules.
+        poll_imported=False,
+    )
 
     class Meta(RemoteObject.Meta):
         verbose_name = "file"

@@ -1,13 +1,31 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import models
 
+from ..signals import fine_tuning_job_failed, fine_tuning_job_succeeded
 from .base import RemoteObject, from_timestamp
 from .files import File
-from .managers import FineTuningJobManager
+from .kinds import RemoteKind
+from .verbs import ServiceFunction, ServiceMethod
+
+if TYPE_CHECKING:  # the verbs' types only: models never import services at run time
+    from ..services import fine_tuning as services
+    from ..services._common import async_twin
+
+_SERVICES = "django_openai.services.fine_tuning."
+
+
+class FineTuningJobManager(models.Manager["FineTuningJob"]):
+    """``FineTuningJob.objects``: a manager, and the service functions that start jobs."""
+
+    if TYPE_CHECKING:
+        start = staticmethod(services.start_job)
+        astart = staticmethod(async_twin(services.start_job))
+    else:
+        start = ServiceFunction(_SERVICES + "start_job")
+        astart = ServiceFunction(_SERVICES + "astart_job")
 
 
 class FineTuningJob(RemoteObject):
@@ -28,16 +46,29 @@ class FineTuningJob(RemoteObject):
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)
 
-    STATUS_RANK: ClassVar[dict[str, int]] = {
-        "validating_files": 0,
-        "queued": 1,
-        "running": 2,
-        "paused": 2,
-        "succeeded": 3,
-        "failed": 3,
-        "cancelled": 3,
-    }
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({"succeeded", "failed", "cancelled"})
+    remote_kind = RemoteKind(
+        resource="fine_tuning.jobs",
+        statuses={
+            "validating_files": 0,
+            "queued": 1,
+            "running": 2,
+            "paused": 2,
+            "succeeded": 3,
+            "failed": 3,
+            "cancelled": 3,
+        },
+        terminal=frozenset({"succeeded", "failed", "cancelled"}),
+        webhook_events=("fine_tuning.job.",),
+        signals={
+            "succeeded": fine_tuning_job_succeeded,
+            "failed": fine_tuning_job_failed,
+            "cancelled": fine_tuning_job_failed,
+        },
+        sync_name="fine_tuning",
+        list_params={"limit": 100},
+        # New events after every poll; the checkpoints once the job has ended.
+        after_poll="django_openai.services.fine_tuning.after_poll",
+    )
 
     objects = FineTuningJobManager()
 
@@ -60,38 +91,25 @@ class FineTuningJob(RemoteObject):
     def latest_metrics(self) -> FineTuningEvent | None:
         return self.events.filter(step__isnull=False).order_by("-step").first()
 
-    def refresh(self) -> FineTuningJob:
-        from ..services.fine_tuning import refresh_job
-
-        return refresh_job(self)
-
-    def cancel(self) -> FineTuningJob:
-        from ..services.fine_tuning import job_action
-
-        return job_action(self, "cancel")
-
-    def pause(self) -> FineTuningJob:
-        from ..services.fine_tuning import job_action
-
-        return job_action(self, "pause")
-
-    def resume(self) -> FineTuningJob:
-        from ..services.fine_tuning import job_action
-
-        return job_action(self, "resume")
-
-    # For async views: the same operations, run in a worker thread.
-    async def arefresh(self) -> FineTuningJob:
-        return await sync_to_async(self.refresh)()
-
-    async def acancel(self) -> FineTuningJob:
-        return await sync_to_async(self.cancel)()
-
-    async def apause(self) -> FineTuningJob:
-        return await sync_to_async(self.pause)()
-
-    async def aresume(self) -> FineTuningJob:
-        return await sync_to_async(self.resume)()
+    # Verbs that talk to the API: the service functions themselves (docs/architecture.md, "Verbs").
+    if TYPE_CHECKING:
+        refresh = services.refresh_job
+        cancel = services.cancel_job
+        pause = services.pause_job
+        resume = services.resume_job
+        arefresh = async_twin(services.refresh_job)
+        acancel = async_twin(services.cancel_job)
+        apause = async_twin(services.pause_job)
+        aresume = async_twin(services.resume_job)
+    else:
+        refresh = ServiceMethod(_SERVICES + "refresh_job")
+        cancel = ServiceMethod(_SERVICES + "cancel_job")
+        pause = ServiceMethod(_SERVICES + "pause_job")
+        resume = ServiceMethod(_SERVICES + "resume_job")
+        arefresh = ServiceMethod(_SERVICES + "arefresh_job")
+        acancel = ServiceMethod(_SERVICES + "acancel_job")
+        apause = ServiceMethod(_SERVICES + "apause_job")
+        aresume = ServiceMethod(_SERVICES + "aresume_job")
 
 
 class FineTuningEvent(models.Model):

@@ -1,15 +1,28 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.dispatch import Signal
 
-from .. import conf
 from ..clients import get_client
 from ..models.base import RemoteObject
 from ..signals import status_changed
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def async_twin(service: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """The async twin of a service: the same function, awaited from async code.
+
+    It runs in Django's thread for sync code (``thread_sensitive``), where the ORM's connection,
+    transactions and row locks belong. Why the twins are not written natively async is in
+    docs/architecture.md, "Sync and async".
+    """
+    return sync_to_async(service)
 
 
 def client_for(alias: str) -> Any:
@@ -47,7 +60,3 @@ def iter_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield line.rstrip(b"\r")
     if rest.strip():
         yield rest.rstrip(b"\r")
-
-
-def setting(name: str) -> Any:
-    return conf.get(name)

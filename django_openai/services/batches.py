@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..client import APIError, NotFoundError, to_file_part
+from ..conf import app_settings
 from ..models import Batch, BatchItem, File
 from ..signals import batch_completed, batch_failed
 from ._bulk import ItemRow, insert_items
-from ._common import client_for, iter_lines, save_remote, send_on_commit, setting
+from ._common import async_twin, client_for, iter_lines, save_remote, send_on_commit
 from ._request_bodies import RequestBodies
 from .files import mirror_file_id, upload_file
 
@@ -34,7 +35,6 @@ BATCH_ENDPOINTS = (
 )
 MAX_LINES = 50_000
 MAX_BYTES = 200 * 1024 * 1024
-FAILED_STATUSES = frozenset({"failed", "expired", "cancelled"})
 
 
 class _BatchWriter:
@@ -284,7 +284,7 @@ def ingest_batch_results(batch: Batch) -> int:
 
 
 def _ingest_files(batch: Batch, client: Any, bodies: RequestBodies, fresh: bool) -> int:
-    chunk_size = int(setting("BATCH_INGEST_CHUNK_SIZE"))
+    chunk_size = app_settings.BATCH_INGEST_CHUNK_SIZE
     inserted = 0
     for key, is_error in (("output_file_id", False), ("error_file_id", True)):
         file_id = (batch.data or {}).get(key)
@@ -316,7 +316,7 @@ def _remote_lines(client: Any, file_id: str) -> Iterator[Iterator[bytes]]:
 
 def _request_bodies(batch: Batch, client: Any) -> RequestBodies:
     file_id = (batch.data or {}).get("input_file_id")
-    if not file_id or not setting("BATCH_INGEST_REQUEST_BODIES"):
+    if not file_id or not app_settings.BATCH_INGEST_REQUEST_BODIES:
         return RequestBodies.empty()
     try:
         with _remote_lines(client, file_id) as lines:
@@ -333,9 +333,7 @@ def _ensure_file(file_id: str, client_alias: str) -> File | None:
         return None
 
 
-def finish_without_results(batch: Batch) -> None:
-    """A terminal batch with nothing to ingest (failed validation): announce it."""
-    if batch.status in FAILED_STATUSES:
-        send_on_commit(batch_failed, batch)
-    else:
-        send_on_commit(batch_completed, batch)
+acreate_batch_from_requests = async_twin(create_batch_from_requests)
+acreate_batch_from_file = async_twin(create_batch_from_file)
+arefresh_batch = async_twin(refresh_batch)
+acancel_batch = async_twin(cancel_batch)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ..client import APIError, to_file_part
+from ..conf import app_settings
 from ..models import File, Upload
 from ..signals import file_processed
-from ._common import client_for, save_remote, send_on_commit, setting
+from ._common import async_twin, client_for, save_remote, send_on_commit
 
 FILE_PURPOSES = {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
 
@@ -64,7 +64,7 @@ def _save_local_copy(file: File, part: Any, name: str) -> None:
 def _upload(
     source: Any, part: Any, name: str, purpose: str, client_alias: str, owner: Any, mime_type: str | None
 ) -> File:
-    if part.size is not None and part.size > setting("UPLOAD_PART_THRESHOLD_BYTES"):
+    if part.size is not None and part.size > app_settings.UPLOAD_PART_THRESHOLD_BYTES:
         upload = Upload.objects.create(
             client_alias=client_alias,
             openai_id="",
@@ -72,7 +72,7 @@ def _upload(
             purpose=purpose,
             mime_type=mime_type or part.mime_type,
             total_bytes=part.size,
-            part_size=setting("UPLOAD_PART_SIZE_BYTES"),
+            part_size=app_settings.UPLOAD_PART_SIZE_BYTES,
         )
         return resume_upload(upload, source, owner=owner)
     client = client_for(client_alias)
@@ -151,6 +151,5 @@ def mirror_file_id(file_id: str | None, client_alias: str) -> File | None:
     return _mirror_file(remote.to_dict(), client_alias, None)
 
 
-async def aupload_file(source: Any, purpose: str, **options: Any) -> File:
-    """:func:`upload_file` for async views (the work runs in a worker thread)."""
-    return await sync_to_async(upload_file)(source, purpose, **options)
+aupload_file = async_twin(upload_file)
+aresume_upload = async_twin(resume_upload)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from ..client import NotFoundError
 from ..models import File, FineTuningCheckpoint, FineTuningEvent, FineTuningJob
 from ..models.base import from_timestamp
-from ._common import client_for, save_remote
+from ._common import async_twin, client_for, save_remote
+from .files import mirror_file_id
 
 
 def _file(value: Any, client_alias: str, param: str) -> File | None:
@@ -22,8 +23,6 @@ def _file(value: Any, client_alias: str, param: str) -> File | None:
     if isinstance(value, File):
         file = value
     else:
-        from .files import mirror_file_id
-
         try:
             file = mirror_file_id(str(value), client_alias)
         except NotFoundError:
@@ -91,6 +90,7 @@ def refresh_job(job: FineTuningJob) -> FineTuningJob:
 
 
 def job_action(job: FineTuningJob, action: str) -> FineTuningJob:
+    """Cancel, pause or resume a job (``action``), and poll it soon to see the change through."""
     jobs = client_for(job.client_alias).fine_tuning.jobs
     remote = getattr(jobs, action)(job.openai_id)
     with transaction.atomic():
@@ -98,6 +98,18 @@ def job_action(job: FineTuningJob, action: str) -> FineTuningJob:
         job.next_poll_at = timezone.now()
         job.save(update_fields=["next_poll_at"])
     return job
+
+
+def cancel_job(job: FineTuningJob) -> FineTuningJob:
+    return job_action(job, "cancel")
+
+
+def pause_job(job: FineTuningJob) -> FineTuningJob:
+    return job_action(job, "pause")
+
+
+def resume_job(job: FineTuningJob) -> FineTuningJob:
+    return job_action(job, "resume")
 
 
 def sync_events(job: FineTuningJob) -> int:
@@ -143,3 +155,17 @@ def sync_checkpoints(job: FineTuningJob) -> int:
     ]
     FineTuningCheckpoint.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def after_poll(job: FineTuningJob) -> None:
+    """Run by the sweeper after each poll of a job (its ``remote_kind.after_poll``)."""
+    sync_events(job)
+    if job.is_terminal:
+        sync_checkpoints(job)
+
+
+astart_job = async_twin(start_job)
+arefresh_job = async_twin(refresh_job)
+acancel_job = async_twin(cancel_job)
+apause_job = async_twin(pause_job)
+aresume_job = async_twin(resume_job)

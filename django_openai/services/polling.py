@@ -1,31 +1,38 @@
-"""Claiming due rows and polling one of them (DESIGN decision 5).
+"""Claiming due rows and polling one of them (docs/architecture.md, "How a poll travels").
 
 The sweeper claims rows whose ``next_poll_at`` has passed with ``SELECT ... FOR UPDATE SKIP
 LOCKED``, pushes ``next_poll_at`` forward (capped backoff) in the same transaction, and only once
 that commits hands the ids to the poll tasks. Two sweepers never claim the same row, and a poll
 that dies is retried by a later sweep when its ``next_poll_at`` comes round again.
+
+Nothing here knows a kind by name: what to fetch, when to stop, which signal to send and what
+work follows come from each model's ``remote_kind``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from ..models import Batch, File, FineTuningJob
-from ..models.base import RemoteObject
-from ..signals import file_processed, fine_tuning_job_failed, fine_tuning_job_succeeded
-from ._common import client_for, save_remote, send_on_commit, setting
+from ..conf import app_settings
+from ..models.base import RemoteObject, remote_kinds
+from ._common import client_for, save_remote, send_on_commit
 
-POLLED_MODELS: tuple[type[RemoteObject], ...] = (Batch, FineTuningJob, File)
+
+def polled_models() -> list[type[RemoteObject]]:
+    """Every mirror model, in app order: the sweeper claims the due rows of each."""
+    return list(remote_kinds())
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    base = float(setting("POLL_INTERVAL_SECONDS"))
-    cap = float(setting("POLL_MAX_INTERVAL_SECONDS"))
+    base = app_settings.POLL_INTERVAL_SECONDS
+    cap = app_settings.POLL_MAX_INTERVAL_SECONDS
     return dt.timedelta(seconds=min(cap, base * (2 ** max(0, attempts - 1))))
 
 
@@ -37,7 +44,7 @@ def claim_due(
     limit: int | None = None,
 ) -> list[int]:
     now = now or timezone.now()
-    limit = limit or int(setting("POLL_BATCH_SIZE"))
+    limit = limit or app_settings.POLL_BATCH_SIZE
     with transaction.atomic():
         rows = list(
             model._default_manager.select_for_update(skip_locked=True)
@@ -57,8 +64,7 @@ def claim_due(
 
 def _retrieve(obj: RemoteObject) -> tuple[dict[str, Any], float | None]:
     """The remote object, and the server's requested poll interval (``openai-poll-after-ms``)."""
-    client = client_for(obj.client_alias).with_raw_response
-    resource = {Batch: client.batches, FineTuningJob: client.fine_tuning.jobs, File: client.files}[type(obj)]
+    resource = operator.attrgetter(obj.remote_kind.resource)(client_for(obj.client_alias).with_raw_response)
     raw = resource.retrieve(obj.openai_id)
     after = raw.headers.get("openai-poll-after-ms")
     try:
@@ -69,9 +75,9 @@ def _retrieve(obj: RemoteObject) -> tuple[dict[str, Any], float | None]:
 
 
 def poll(model: type[RemoteObject], pk: int) -> str | None:
-    """Fetch one object and apply it. Returns the follow-up to run: ``"ingest"`` or None."""
+    """Fetch one object and apply it. Returns the name of the follow-up to run (``"ingest"``), or None."""
     obj = model._default_manager.filter(pk=pk).first()
-    if obj is None or (obj.is_terminal and not getattr(obj, "needs_ingestion", False)):
+    if obj is None or (obj.is_terminal and not obj.needs_follow_up):
         return None
     try:
         remote, poll_after = _retrieve(obj)
@@ -94,29 +100,18 @@ def poll(model: type[RemoteObject], pk: int) -> str | None:
                 dt.timedelta(seconds=poll_after) if poll_after else backoff(obj.poll_attempts + 1)
             )
         obj.save(update_fields=["last_error", "poll_attempts", "next_poll_at"])
-    if isinstance(obj, FineTuningJob):
-        from .fine_tuning import sync_checkpoints, sync_events
-
-        sync_events(obj)
-        if obj.is_terminal:
-            sync_checkpoints(obj)
+    if obj.remote_kind.after_poll:
+        import_string(obj.remote_kind.after_poll)(obj)
     return follow_up
 
 
 def _on_terminal(obj: RemoteObject, change: tuple[str, str] | None, now: dt.datetime) -> str | None:
-    if isinstance(obj, Batch):
-        if obj.needs_ingestion:
-            # A lease: if the ingesting worker dies, a later sweep finds the row due again.
-            obj.next_poll_at = now + dt.timedelta(seconds=float(setting("BATCH_INGEST_LEASE_SECONDS")))
-            return "ingest"
-        if change is not None:
-            from .batches import finish_without_results
-
-            finish_without_results(obj)
-    elif isinstance(obj, FineTuningJob) and change is not None:
-        send_on_commit(
-            fine_tuning_job_succeeded if obj.status == "succeeded" else fine_tuning_job_failed, obj
-        )
-    elif isinstance(obj, File) and change is not None and obj.status == "processed":
-        send_on_commit(file_processed, obj)
+    kind = obj.remote_kind
+    if kind.follow_up is not None and obj.needs_follow_up:
+        # A lease: if the worker doing the follow-up dies, a later sweep finds the row due again.
+        obj.next_poll_at = now + dt.timedelta(seconds=kind.follow_up.lease())
+        return kind.follow_up.name
+    signal = kind.signals.get(obj.status)
+    if change is not None and signal is not None:
+        send_on_commit(signal, obj)
     return None

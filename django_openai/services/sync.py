@@ -1,31 +1,35 @@
-"""Importing what already exists remotely (``manage.py openai_sync``)."""
+"""Importing what already exists remotely (``manage.py openai_sync``).
+
+Every kind whose ``remote_kind`` has a ``sync_name`` is importable, by that name.
+"""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Batch, File, FineTuningJob
-from ..models.base import RemoteObject
+from ..models.base import synced_models
 from ._common import client_for, save_remote
 
-KINDS = ("files", "batches", "fine_tuning")
+
+def sync_names() -> list[str]:
+    """The kinds that can be imported, in app order ("files", "batches", "fine_tuning"...)."""
+    return list(synced_models())
 
 
-def import_remote(kinds: Iterable[str] = KINDS, *, client_alias: str = "default") -> dict[str, int]:
+def import_remote(kinds: Iterable[str] | None = None, *, client_alias: str = "default") -> dict[str, int]:
+    """Import (or update) every remote object of the given kinds (all when None); count each."""
     client = client_for(client_alias)
+    models = synced_models()
     counts: dict[str, int] = {}
-    sources: dict[str, tuple[type[RemoteObject], Iterable[object]]] = {
-        "files": (File, lambda: client.files.list()),  # type: ignore[dict-item]
-        "batches": (Batch, lambda: client.batches.list(limit=100)),  # type: ignore[dict-item]
-        "fine_tuning": (FineTuningJob, lambda: client.fine_tuning.jobs.list(limit=100)),  # type: ignore[dict-item]
-    }
-    for kind in kinds:
-        model, listing = sources[kind]
+    for name in sync_names() if kinds is None else kinds:
+        model = models[name]
+        kind = model.remote_kind
         count = 0
-        for remote in listing():  # type: ignore[operator]
+        for remote in operator.attrgetter(kind.resource)(client).list(**kind.list_params):
             data = remote.to_dict()
             with transaction.atomic():
                 obj = (
@@ -36,9 +40,9 @@ def import_remote(kinds: Iterable[str] = KINDS, *, client_alias: str = "default"
                 if obj is None:
                     obj = model(client_alias=client_alias, openai_id=data["id"])
                 save_remote(obj, data)
-                if model is not File and (not obj.is_terminal or getattr(obj, "needs_ingestion", False)):
+                if kind.poll_imported and (not obj.is_terminal or obj.needs_follow_up):
                     obj.next_poll_at = timezone.now()
                     obj.save(update_fields=["next_poll_at"])
             count += 1
-        counts[kind] = count
+        counts[name] = count
     return counts

@@ -1,4 +1,5 @@
-"""The webhook endpoint (DESIGN decision 6): verify, record, mark for polling, answer fast.
+"""The webhook endpoint: verify, record, mark for polling, answer fast (docs/architecture.md,
+"How a webhook travels").
 
     urlpatterns = [path("openai/webhooks/", include("django_openai.webhooks.urls"))]
 
@@ -9,8 +10,10 @@ matching row's ``next_poll_at`` to now; the next sweep polls it.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -21,20 +24,25 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import conf
 from ..client import InvalidWebhookSignatureError
 from ..client.webhooks import verify_signature
-from ..models import Batch, FineTuningJob, WebhookDelivery
+from ..conf import app_settings
+from ..models import WebhookDelivery
+from ..models.base import model_for_event
 
-#: Event type prefix -> the model whose row it concerns.
-EVENT_MODELS = {"batch.": Batch, "fine_tuning.job.": FineTuningJob}
+logger = logging.getLogger("django_openai.webhooks")
+
 STORED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent")
 
 
 def webhook_secrets(alias: str | None) -> list[str]:
-    secrets = list(conf.get("WEBHOOK_SECRETS") or [])
+    secrets = app_settings.WEBHOOK_SECRETS
     aliases = [alias] if alias else list(conf.clients())
     for name in aliases:
         try:
             secret = conf.client_settings(name).get("WEBHOOK_SECRET")
-        except Exception:
+        except ImproperlyConfigured as exc:
+            # An alias the settings do not name (the URL's) or a malformed entry (a system check
+            # error too): it offers no secret; the other secrets still count.
+            logger.warning("webhook: %s", exc)
             continue
         if secret:
             secrets.append(secret)
@@ -61,7 +69,7 @@ class WebhookView(View):
                 body,
                 request.headers,
                 secret=webhook_secrets(alias),
-                tolerance=int(conf.get("WEBHOOK_TOLERANCE_SECONDS")),
+                tolerance=app_settings.WEBHOOK_TOLERANCE_SECONDS,
             )
         except InvalidWebhookSignatureError as exc:
             delivery.error = str(exc)
@@ -87,9 +95,8 @@ class WebhookView(View):
 
     @staticmethod
     def _mark_for_polling(delivery: WebhookDelivery, alias: str | None) -> str:
-        model: Any = next(
-            (m for prefix, m in EVENT_MODELS.items() if delivery.event_type.startswith(prefix)), None
-        )
+        # The model whose remote_kind lists the event's prefix ("batch.", "fine_tuning.job."...).
+        model: Any = model_for_event(delivery.event_type)
         if model is None or not delivery.object_id:
             return ""  # unknown types are stored and acknowledged
         rows = model.objects.filter(openai_id=delivery.object_id)

@@ -4,16 +4,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from ...client import APIError
-from ...models import Batch
 from ...services import polling
-from ...tasks import sweep
+from ...tasks import run_follow_up, sweep
 from ..errors import describe, reported
 
 
 class Command(BaseCommand):
-    help = (
-        "Sweep once: enqueue a poll for every due file, batch and fine-tuning job (for cron instead of beat)."
-    )
+    help = "Sweep once: enqueue a poll for every due mirrored object (for cron instead of beat)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -26,16 +23,14 @@ class Command(BaseCommand):
                 count = sweep()
             self.stdout.write(f"{count} object(s) due: poll tasks enqueued.")
             return
-        from ...services.batches import ingest_batch_results
-
         count = failed = 0
-        for model in polling.POLLED_MODELS:
+        for model in polling.polled_models():
             claimed: list[int] = []
             polling.claim_due(model, claimed.extend)
             for pk in claimed:
                 try:
-                    if polling.poll(model, pk) == "ingest":
-                        ingest_batch_results(Batch.objects.get(pk=pk))
+                    if polling.poll(model, pk) is not None:
+                        run_follow_up(model, pk, inline=True)
                 except (APIError, ImproperlyConfigured) as exc:
                     # One object the API will not give (or whose client alias is gone) does not
                     # stop the others; the error is also on the row (last_error), and the row is

@@ -1,0 +1,15 @@
+"""Admin screens: what is mirrored, its status and progress (read-mostly; the API is the truth).
+
+One module per kind, after dj-stripe's admin; admin actions go in ``actions.py`` and the
+intermediate pages they lead to in ``views.py`` (docs/architecture.md, "Admin"). A mirror with no
+module of its own gets :class:`~.base.RemoteObjectAdmin`.
+"""
+
+from django.contrib import admin
+
+from . import batches, files, fine_tuning, webhooks
+from .base import REMOTE_READONLY, RemoteObjectAdmin, register_remaining_kinds
+
+__all__ = ["REMOTE_READONLY", "RemoteObjectAdmin", "batches", "files", "fine_tuning", "webhooks"]
+
+register_remaining_kinds(admin.site, "django_openai")
