@@ -7,6 +7,7 @@ from django.contrib import admin
 from .models import (
     Batch,
     BatchItem,
+    BatchResultProblem,
     File,
     FineTuningCheckpoint,
     FineTuningEvent,
@@ -60,6 +61,17 @@ class BatchItemInline(admin.TabularInline):
     show_change_link = True
 
 
+class BatchResultProblemInline(admin.TabularInline):
+    """What ingestion could not store, or counts that do not add up: nothing read vanishes."""
+
+    model = BatchResultProblem
+    fields = ("file_id", "line", "kind", "custom_id", "message", "excerpt")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
     list_display = (
@@ -70,13 +82,20 @@ class BatchAdmin(admin.ModelAdmin):
         "request_failed",
         "request_total",
         "results_ingested_at",
+        "results_problem_count",
         "client_alias",
         "remote_created_at",
     )
     list_filter = ("status", "endpoint", "client_alias")
     search_fields = ("openai_id",)
-    readonly_fields = (*REMOTE_READONLY, "results_ingested_at")
-    inlines = [BatchItemInline]
+    readonly_fields = (
+        *REMOTE_READONLY,
+        "results_ingested_at",
+        "results_read",
+        "results_stored",
+        "results_problem_count",
+    )
+    inlines = [BatchResultProblemInline, BatchItemInline]
 
 
 @admin.register(BatchItem)

@@ -2,7 +2,9 @@
 
 import hashlib
 
+import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models.functions import Coalesce
 
 
 def describe_stored_bodies(apps, schema_editor):
@@ -21,6 +23,22 @@ def describe_stored_bodies(apps, schema_editor):
     WebhookDelivery.objects.bulk_update(changed, ["body_size", "body_sha256"])
 
 
+def count_stored_results(apps, schema_editor):
+    """Batches ingested before: how many results they hold (what they read was not recorded)."""
+    Batch = apps.get_model("django_openai", "Batch")
+    BatchItem = apps.get_model("django_openai", "BatchItem")
+    stored = (
+        BatchItem.objects.filter(batch=models.OuterRef("pk"))
+        .order_by()
+        .values("batch")
+        .annotate(count=models.Count("pk"))
+        .values("count")
+    )
+    Batch.objects.filter(results_ingested_at__isnull=False).update(
+        results_stored=Coalesce(models.Subquery(stored), 0)
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,6 +46,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='batch',
+            name='results_problem_count',
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='batch',
+            name='results_read',
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='batch',
+            name='results_stored',
+            field=models.PositiveIntegerField(default=0),
+        ),
         migrations.AddField(
             model_name='webhookdelivery',
             name='body_encoding',
@@ -43,5 +76,24 @@ class Migration(migrations.Migration):
             name='body_size',
             field=models.PositiveBigIntegerField(default=0),
         ),
+        migrations.CreateModel(
+            name='BatchResultProblem',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('file_id', models.CharField(blank=True, max_length=255)),
+                ('line', models.PositiveIntegerField(default=0)),
+                ('kind', models.CharField(max_length=32)),
+                ('custom_id', models.CharField(blank=True, max_length=512)),
+                ('message', models.TextField()),
+                ('excerpt', models.TextField(blank=True)),
+                ('line_data', models.JSONField(blank=True, null=True)),
+                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='result_problems', to='django_openai.batch')),
+            ],
+            options={
+                'ordering': ['pk'],
+                'constraints': [models.UniqueConstraint(fields=('batch', 'file_id', 'line', 'kind'), name='django_openai_batchresultproblem_unique')],
+            },
+        ),
         migrations.RunPython(describe_stored_bodies, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(count_stored_results, migrations.RunPython.noop, elidable=True),
     ]
