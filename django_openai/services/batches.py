@@ -273,14 +273,17 @@ def ingest_batch_results(batch: Batch) -> int:
     try:
         with _request_bodies(batch, client) as bodies:
             reader = ResultLines(batch.pk, bodies, _loads, _dumps)
-            inserted = _ingest_files(batch, client, reader, fresh)
+            inserted, fresh = _ingest_files(batch, client, reader, fresh)
     except Exception as exc:
         Batch.objects.filter(pk=batch.pk).update(
             last_error=f"ingesting results: {type(exc).__name__}: {exc}"[:2000]
         )
         raise
     with transaction.atomic():
-        stored = BatchItem.objects.filter(batch_id=batch.pk).count()
+        # Still "fresh": no row existed and every row sent was copied straight in (a copy fails
+        # whole on a duplicate), so what was sent is what is stored. Else count (~60 ms a batch
+        # of 50,000 on PostgreSQL, which the fast path is spared).
+        stored = inserted if fresh else BatchItem.objects.filter(batch_id=batch.pk).count()
         reader.check_counts(stored, batch.data or {})
         _finish_ingestion(batch, reader, stored)
     return inserted
@@ -328,7 +331,8 @@ def _finish_ingestion(batch: Batch, reader: ResultLines, stored: int) -> None:
     send_on_commit(batch_completed if batch.status == "completed" else batch_failed, batch)
 
 
-def _ingest_files(batch: Batch, client: Any, reader: ResultLines, fresh: bool) -> int:
+def _ingest_files(batch: Batch, client: Any, reader: ResultLines, fresh: bool) -> tuple[int, bool]:
+    """Rows sent to be stored, and whether every one was copied straight in (see _bulk)."""
     chunk_size = int(setting("BATCH_INGEST_CHUNK_SIZE"))
     inserted = 0
     for key, is_error in (("output_file_id", False), ("error_file_id", True)):
@@ -351,7 +355,7 @@ def _ingest_files(batch: Batch, client: Any, reader: ResultLines, fresh: bool) -
                 reader.save_problems()
                 if reader.lines_taken(file_id) == taken:
                     break
-    return inserted
+    return inserted, fresh
 
 
 @contextlib.contextmanager

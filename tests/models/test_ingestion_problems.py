@@ -336,3 +336,19 @@ def test_the_admin_shows_the_problems_of_a_batch(admin_client):
     page = admin_client.get(f"/admin/django_openai/batch/{batch.pk}/change/")
     assert page.status_code == 200
     assert b"file-out line 3: not valid JSON" in page.content and b"Results problem count" in page.content
+
+
+def test_results_stored_that_no_line_accounts_for_are_flagged(use_openai_fake, insert_path):
+    fake = use_openai_fake()
+    batch = completed_batch(fake, 2)
+    BatchItem.objects.create(batch=batch, custom_id="from-elsewhere", status_code=200)
+    ingest_batch_results(batch)
+    batch.refresh_from_db()
+    assert batch.results_stored == 3 and batch.results_read == 2
+    assert list(batch.result_problems.values_list("file_id", "kind", "message")) == [
+        (
+            "",
+            "count_mismatch",
+            "2 result lines were read and 0 of them recorded as problems, but 3 results are stored",
+        )
+    ]
