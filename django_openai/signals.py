@@ -7,10 +7,13 @@ specific ones below. Receivers run in the process that saw the change: a Celery 
 from django.dispatch import Signal
 
 status_changed = Signal()
-#: A batch finished and every result is stored as BatchItem rows.
+#: A batch finished and its results were ingested (see ``instance.results_problem_count``).
 batch_completed = Signal()
 #: A batch failed, expired or was cancelled (results of what ran are stored).
 batch_failed = Signal()
+#: Sent before batch_completed / batch_failed when ingestion recorded problems: lines it could
+#: not store, or results that do not add up to the batch's request counts (BatchResultProblem).
+batch_ingested_with_errors = Signal()
 fine_tuning_job_succeeded = Signal()
 fine_tuning_job_failed = Signal()
 file_processed = Signal()

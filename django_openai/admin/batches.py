@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ..models import Batch, BatchItem
+from ..models import Batch, BatchItem, BatchResultProblem
 from .base import REMOTE_READONLY, RemoteObjectAdmin
 
 
@@ -15,6 +15,17 @@ class BatchItemInline(admin.TabularInline):
     show_change_link = True
 
 
+class BatchResultProblemInline(admin.TabularInline):
+    """What ingestion could not store, or counts that do not add up: nothing read vanishes."""
+
+    model = BatchResultProblem
+    fields = ("file_id", "line", "kind", "custom_id", "message", "excerpt")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
 @admin.register(Batch)
 class BatchAdmin(RemoteObjectAdmin):
     list_display = (
@@ -25,13 +36,20 @@ class BatchAdmin(RemoteObjectAdmin):
         "request_failed",
         "request_total",
         "results_ingested_at",
+        "results_problem_count",
         "client_alias",
         "remote_created_at",
     )
     list_filter = ("status", "endpoint", "client_alias")
     search_fields = ("openai_id",)
-    readonly_fields = (*REMOTE_READONLY, "results_ingested_at")
-    inlines = [BatchItemInline]
+    readonly_fields = (
+        *REMOTE_READONLY,
+        "results_ingested_at",
+        "results_read",
+        "results_stored",
+        "results_problem_count",
+    )
+    inlines = [BatchResultProblemInline, BatchItemInline]
 
 
 @admin.register(BatchItem)

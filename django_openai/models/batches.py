@@ -56,8 +56,13 @@ class Batch(RemoteObject):
     expired_at = models.DateTimeField(null=True, blank=True)
     cancelling_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    #: Set once every output and error line is stored as a BatchItem.
+    #: Set once every output and error line is stored as a BatchItem or recorded as a problem.
     results_ingested_at = models.DateTimeField(null=True, blank=True)
+    #: What the ingestion read (non-blank lines of both files) and stored, and how many
+    #: BatchResultProblem rows it recorded: lines it could not store, counts that do not add up.
+    results_read = models.PositiveIntegerField(default=0)
+    results_stored = models.PositiveIntegerField(default=0)
+    results_problem_count = models.PositiveIntegerField(default=0)
 
     remote_kind = RemoteKind(
         resource="batches",
@@ -73,13 +78,14 @@ class Batch(RemoteObject):
         },
         terminal=frozenset({"completed", "failed", "expired", "cancelled"}),
         webhook_events=("batch.",),
-        # Sent by the poll for a batch with no results to store, else once ingestion has stored them.
+        # Sent once ingestion has stored the results, or by on_terminal when there are none to store.
         signals={
             "completed": batch_completed,
             "failed": batch_failed,
             "expired": batch_failed,
             "cancelled": batch_failed,
         },
+        on_terminal="django_openai.services.batches.finish_without_results",
         sync_name="batches",
         list_params={"limit": 100},
         follow_up=FollowUp(
@@ -120,6 +126,10 @@ class Batch(RemoteObject):
     @property
     def errors(self) -> list[dict[str, Any]]:
         return list(((self.data or {}).get("errors") or {}).get("data") or [])
+
+    @property
+    def ingested_with_errors(self) -> bool:
+        return self.results_ingested_at is not None and self.results_problem_count > 0
 
     @property
     def needs_ingestion(self) -> bool:
@@ -174,3 +184,45 @@ class BatchItem(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code == 200 and not self.error
+
+
+class BatchResultProblem(models.Model):
+    """What ingestion could not store as a :class:`BatchItem`, kept so that nothing read vanishes.
+
+    A line of the output or error file that is not JSON, not an object, has no ``custom_id`` or
+    repeats one, or holds a value its column cannot take; or, with ``line`` 0, a count that does
+    not add up (results stored against ``request_counts``). See docs/batches.md.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="result_problems")
+    #: The remote file the line is in; blank for a problem of the batch as a whole.
+    file_id = models.CharField(max_length=255, blank=True)
+    #: 1-based line number in that file; 0 when the problem is not one line's.
+    line = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=32)
+    custom_id = models.CharField(max_length=512, blank=True)
+    message = models.TextField()
+    #: The start of the line as read.
+    excerpt = models.TextField(blank=True)
+    #: The line whole, when it was a JSON object (a repeated custom_id's result is kept here).
+    line_data = models.JSONField(null=True, blank=True)
+
+    INVALID_JSON = "invalid_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_CUSTOM_ID = "missing_custom_id"
+    DUPLICATE_CUSTOM_ID = "duplicate_custom_id"
+    INVALID_LINE = "invalid_line"
+    COUNT_MISMATCH = "count_mismatch"
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            # A rerun (or a run racing another) records the same problem once.
+            models.UniqueConstraint(
+                fields=["batch", "file_id", "line", "kind"], name="django_openai_batchresultproblem_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.file_id} line {self.line}" if self.line else (self.file_id or "batch")
+        return f"{where}: {self.kind}"

@@ -61,6 +61,10 @@ class RemoteKind:
     #: transaction is committed (fine-tuning jobs fetch their new events there). A path, not an
     #: import: services sit above models (docs/architecture.md, "Layers").
     after_poll: str = ""
+    #: Dotted path of a service function, ``hook(row)``, run in the poll's transaction instead of
+    #: sending ``signals`` when a poll brings a row to a terminal status and no follow-up is due
+    #: (a batch with no results to store checks its request counts there, and signals itself).
+    on_terminal: str = ""
     follow_up: FollowUp | None = None
 
     def concerns(self, event_type: str) -> bool:

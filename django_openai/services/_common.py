@@ -10,6 +10,7 @@ from django.dispatch import Signal
 from ..clients import get_client
 from ..models.base import RemoteObject
 from ..signals import status_changed
+from ._nul import without_nul
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,7 +34,7 @@ def save_remote(
     obj: RemoteObject, remote: dict[str, Any], *, extra_fields: Iterable[str] = ()
 ) -> tuple[str, str] | None:
     """Apply a remote object to a row, save it, and send the signals once committed."""
-    change = obj.apply_remote(remote)
+    change = obj.apply_remote(without_nul(remote))  # PostgreSQL's jsonb cannot hold a NUL
     obj.save()
     if change is not None:
         old, new = change

@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._nul import ESCAPED_NUL, without_nul
+
 _LENGTH_BITS = 32
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
 
@@ -30,12 +32,20 @@ class RequestBodies:
         bodies = cls()
         try:
             for raw in lines:
+                # The server accepted the file: a line it could not have used is skipped.
                 try:
                     line = loads(raw)
-                except ValueError:  # the server accepted the file; a line it could not have used
+                except (ValueError, RecursionError):
                     continue
-                if isinstance(line, dict) and "body" in line:
-                    bodies._add(str(line.get("custom_id")), dumps(line["body"]).encode())
+                if not isinstance(line, dict) or "body" not in line:
+                    continue
+                if ESCAPED_NUL in raw:  # stored as the results are (see _nul)
+                    line = without_nul(line)
+                try:
+                    body = dumps(line["body"]).encode()
+                except (TypeError, ValueError):  # what the codec refuses, jsonb would refuse too
+                    continue
+                bodies._add(str(line.get("custom_id")), body)
             bodies._spool.flush()
         except BaseException:
             bodies.close()

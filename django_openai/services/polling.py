@@ -111,7 +111,12 @@ def _on_terminal(obj: RemoteObject, change: tuple[str, str] | None, now: dt.date
         # A lease: if the worker doing the follow-up dies, a later sweep finds the row due again.
         obj.next_poll_at = now + dt.timedelta(seconds=kind.follow_up.lease())
         return kind.follow_up.name
+    if change is None:
+        return None
+    if kind.on_terminal:
+        import_string(kind.on_terminal)(obj)
+        return None
     signal = kind.signals.get(obj.status)
-    if change is not None and signal is not None:
+    if signal is not None:
         send_on_commit(signal, obj)
     return None

@@ -2,67 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from django_openai.client.webhooks import sign
 from django_openai.models import Batch, FineTuningJob, WebhookDelivery
 
+from .signing import NEW, OLD, URL, post
+
 pytestmark = pytest.mark.django_db
-
-OLD = "whsec_" + base64.b64encode(b"old-secret-old-secret-old-secret").decode()
-NEW = "whsec_" + base64.b64encode(b"new-secret-new-secret-new-secret").decode()
-URL = "/openai/webhooks/"
-
-
-def post(
-    client,
-    event_type="batch.completed",
-    object_id="batch_1",
-    *,
-    secret=OLD,
-    msg_id="msg_1",
-    timestamp=None,
-    body=None,
-    url=URL,
-):
-    payload = (
-        body
-        if body is not None
-        else json.dumps(
-            {"id": "evt_1", "object": "event", "type": event_type, "created_at": 1, "data": {"id": object_id}}
-        )
-    )
-    ts = int(time.time()) if timestamp is None else timestamp
-    headers = {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(ts),
-        "webhook-signature": sign(payload, secret=secret, msg_id=msg_id, timestamp=ts),
-    }
-    return client.post(url, data=payload, content_type="application/json", headers=headers)
-
-
-@pytest.fixture(autouse=True)
-def secrets():
-    with override_settings(
-        DJANGO_OPENAI={"CLIENTS": {"default": {"API_KEY": "sk-0123456789"}}, "WEBHOOK_SECRETS": [OLD]}
-    ):
-        yield
-
-
-@pytest.fixture
-def batch():
-    return Batch.objects.create(
-        openai_id="batch_1",
-        endpoint="/v1/chat/completions",
-        status="in_progress",
-        next_poll_at=timezone.now() + timezone.timedelta(minutes=10),
-    )
 
 
 def test_valid_delivery_marks_the_row_due(client, batch):
