@@ -76,6 +76,21 @@ def count_tokens(text: str) -> int:
     return max(1, len(text.split())) if text else 0
 
 
+def usage(prompt: str, completion: str) -> dict[str, int]:
+    p, c = count_tokens(prompt), count_tokens(completion)
+    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+
+def split_words(text: str) -> list[str]:
+    """Stream deltas, one word each, the space before a word kept with it: they join back exactly."""
+    words = text.split(" ")
+    return [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
+
+
+def split_every(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
 def embedding(text: str, dimensions: int) -> list[float]:
     """A unit vector from the text's hash: equal texts are identical, different ones are not."""
     values: list[float] = []

@@ -1,0 +1,40 @@
+"""Legacy text completions."""
+
+from __future__ import annotations
+
+from ..content import reply_text, split_words, usage
+from ..routing import Route
+from ..state import FakeState
+from ..wire import FakeRequest, FakeResponse, require
+
+
+def create_completion(state: FakeState, req: FakeRequest) -> FakeResponse:
+    body = req.json()
+    require(body, "model", "prompt")
+    prompt = body["prompt"] if isinstance(body["prompt"], str) else " ".join(map(str, body["prompt"]))
+    text = " " + reply_text(prompt, body["model"])
+    completion = {
+        "id": state.new_id("cmpl-"),
+        "object": "text_completion",
+        "created": state.now(),
+        "model": body["model"],
+        "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
+        "usage": usage(prompt, text),
+    }
+    if body.get("stream"):
+        return FakeResponse.sse(
+            [
+                {**completion, "choices": [{"index": 0, "text": w, "finish_reason": None, "logprobs": None}]}
+                for w in split_words(text)
+            ]
+            + [
+                {
+                    **completion,
+                    "choices": [{"index": 0, "text": "", "finish_reason": "stop", "logprobs": None}],
+                }
+            ]
+        )
+    return FakeResponse.json(completion)
+
+
+ROUTES: list[Route] = [("POST", "/completions", create_completion)]
