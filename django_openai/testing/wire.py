@@ -62,6 +62,8 @@ class FakeRequest:
     headers: dict[str, str]
     body: bytes = b""
     _json: Any = field(default=None, repr=False)
+    #: A generated text answer of exactly this many words (stream chunks): a pacing profile's ``chunks``.
+    answer_words: int | None = None
 
     @classmethod
     def build(cls, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> FakeRequest:
@@ -118,6 +120,10 @@ class FakeResponse:
     events: list[Any] | None = None
     #: Seconds to wait before each chunk (pacing); None: send them as fast as they go.
     chunk_delays: list[float] | None = None
+    #: Seconds to wait before anything is sent (pacing of a non-streamed answer).
+    first_byte_delay: float = 0.0
+    #: Tokens a non-streamed answer generated, which pacing turns into time.
+    generated_tokens: int = 0
     fault: Fault | None = None
 
     @classmethod
@@ -226,7 +232,7 @@ def plan_delivery(response: FakeResponse) -> Delivery:
     return Delivery(
         response.status,
         headers,
-        fault.delay if fault else 0.0,
+        response.first_byte_delay + (fault.delay if fault else 0.0),
         segments,
         reset,
         streamed or reset or bool(fault and fault.drip),

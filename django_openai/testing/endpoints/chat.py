@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..content import reply_text, sample_from_schema, split_every, split_words, text_of, usage
+from ..content import reply_text, sample_from_schema, split_every, split_words, text_of
 from ..routing import Route
 from ..state import FakeState
-from ..tool_calls import choose_tool_calls
+from ..tool_calls import choose_tool_calls, tool_outputs_answer
+from ..usage import chat_usage
 from ..wire import FakeError, FakeRequest, FakeResponse, not_found, paginate, public, require
 
 
@@ -21,31 +22,44 @@ def _structured(body: dict[str, Any], text: str) -> str | None:
     return None
 
 
-def chat_message(body: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
-    """The assistant message for a chat request, the finish reason, and the prompt text."""
-    messages = body.get("messages") or []
-    last = messages[-1] if messages else {}
-    prompt = " ".join(text_of(m.get("content")) for m in messages if isinstance(m, dict))
-    if last.get("role") == "tool":
-        outputs = [text_of(m.get("content")) for m in messages if m.get("role") == "tool"]
-        content = "Tool results: " + "; ".join(outputs)
-        return {"role": "assistant", "content": content, "refusal": None}, "stop", prompt
-    last_text = text_of(last.get("content"))
-    calls = choose_tool_calls(body, last_text, prompt)
+def chat_message(body: dict[str, Any], words: int | None = None) -> tuple[dict[str, Any], str]:
+    """The assistant message for a chat request and its finish reason (the rule: tool_calls.py)."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    user_texts = [text_of(m.get("content")) for m in messages if m.get("role") == "user"]
+    user_text = user_texts[-1] if user_texts else text_of(messages[-1].get("content") if messages else "")
+    outputs = _trailing_tool_outputs(messages)
+    calls = choose_tool_calls(body, user_text, answering_tool_outputs=bool(outputs), seed=messages)
     if calls:
-        return (
-            {"role": "assistant", "content": None, "refusal": None, "tool_calls": calls},
-            "tool_calls",
-            prompt,
-        )
-    text = reply_text(last_text, body.get("model", ""))
-    return {"role": "assistant", "content": _structured(body, text) or text, "refusal": None}, "stop", prompt
+        tool_calls = [
+            {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in calls
+        ]
+        return {"role": "assistant", "content": None, "refusal": None, "tool_calls": tool_calls}, "tool_calls"
+    if outputs:
+        return {"role": "assistant", "content": tool_outputs_answer(outputs), "refusal": None}, "stop"
+    text = reply_text(user_text, body.get("model", ""), words)
+    return {"role": "assistant", "content": _structured(body, text) or text, "refusal": None}, "stop"
+
+
+def _trailing_tool_outputs(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(tool name, output) of the tool messages that end the conversation: this turn's results."""
+    names = {
+        call.get("id"): (call.get("function") or {}).get("name", "")
+        for m in messages
+        for call in m.get("tool_calls") or ()
+    }
+    outputs: list[tuple[str, str]] = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        outputs.insert(0, (names.get(message.get("tool_call_id"), ""), text_of(message.get("content"))))
+    return outputs
 
 
 def chat_completion_object(
-    state: FakeState, body: dict[str, Any], completion_id: str | None = None
+    state: FakeState, body: dict[str, Any], completion_id: str | None = None, words: int | None = None
 ) -> dict[str, Any]:
-    message, finish, prompt = chat_message(body)
+    message, finish = chat_message(body, words)
     n = int(body.get("n") or 1)
     return {
         "id": completion_id or state.new_id("chatcmpl-"),
@@ -55,7 +69,7 @@ def chat_completion_object(
         "choices": [
             {"index": i, "message": message, "finish_reason": finish, "logprobs": None} for i in range(n)
         ],
-        "usage": usage(prompt, message.get("content") or json.dumps(message.get("tool_calls"))),
+        "usage": chat_usage(body["messages"], message, n),
         "system_fingerprint": "fp_fake",
         "service_tier": "default",
     }
@@ -86,7 +100,7 @@ def _validate_chat(body: dict[str, Any]) -> None:
 def create_chat_completion(state: FakeState, req: FakeRequest) -> FakeResponse:
     body = req.json()
     _validate_chat(body)
-    completion = chat_completion_object(state, body)
+    completion = chat_completion_object(state, body, words=req.answer_words)
     if body.get("store"):
         state.chat_completions[completion["id"]] = {
             **completion,
@@ -97,13 +111,18 @@ def create_chat_completion(state: FakeState, req: FakeRequest) -> FakeResponse:
         return FakeResponse.sse(
             _chat_chunks(completion, (body.get("stream_options") or {}).get("include_usage"))
         )
-    return FakeResponse.json(completion)
+    response = FakeResponse.json(completion)
+    response.generated_tokens = completion["usage"]["completion_tokens"]
+    return response
 
 
 def _chat_chunks(completion: dict[str, Any], include_usage: bool | None) -> list[dict[str, Any]]:
     base = {k: completion[k] for k in ("id", "created", "model", "system_fingerprint")} | {
         "object": "chat.completion.chunk"
     }
+    if include_usage:
+        # As the API does: every chunk says "usage": null but the last, which carries it alone.
+        base["usage"] = None
     chunks: list[dict[str, Any]] = []
     for choice in completion["choices"]:
         index, message = choice["index"], choice["message"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..content import count_tokens, embedding, embedding_base64
+from ..content import embedding, embedding_base64
 from ..routing import Route
 from ..state import FakeState
+from ..usage import count_tokens
 from ..wire import FakeError, FakeRequest, FakeResponse, require
 
 EMBEDDING_DIMENSIONS = {

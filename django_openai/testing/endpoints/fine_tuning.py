@@ -8,9 +8,10 @@ import json
 import math
 from typing import Any
 
-from ..content import count_tokens, digest
+from ..content import digest
 from ..routing import Route
 from ..state import FakeState
+from ..usage import count_tokens
 from ..wire import FakeError, FakeRequest, FakeResponse, not_found, paginate, public
 from .files import file_bytes, get_file, store_file
 
