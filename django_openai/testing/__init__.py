@@ -15,6 +15,16 @@ fixtures; see docs/testing.md.
 from .clock import Clock
 from .fake import FakeError, FakeOpenAI, FakeRequest, FakeResponse
 from .faults import Fault
+from .pacing import Pacing
 from .server import FakeHTTPServer
 
-__all__ = ["Clock", "FakeError", "FakeHTTPServer", "FakeOpenAI", "FakeRequest", "FakeResponse", "Fault"]
+__all__ = [
+    "Clock",
+    "FakeError",
+    "FakeHTTPServer",
+    "FakeOpenAI",
+    "FakeRequest",
+    "FakeResponse",
+    "Fault",
+    "Pacing",
+]

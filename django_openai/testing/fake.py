@@ -29,6 +29,8 @@ from .endpoints import (
     vector_stores,
 )
 from .faults import FaultPlan
+from .pacing import HEADER as PACING_HEADER
+from .pacing import REAL_TIME, Pacing, PacingError
 from .routing import Handler, Route, Router
 from .state import FakeState
 from .wire import Delivery, FakeError, FakeRequest, FakeResponse, plan_delivery
@@ -63,8 +65,12 @@ class FakeOpenAI(FakeState):
         webhook_secret: str | None = None,
         api_key: str | None = None,
         id_seed: str | None = None,
+        pacing: Pacing | None = None,
+        batch_seconds_per_line: float | None = None,
     ) -> None:
         self.faults = FaultPlan()
+        # What reset() returns to: the pacing the fake was built with (the CLI's flags, say).
+        self._configured_pacing = self._pacing = pacing
         self.api_key = api_key
         self._validator = None
         if spec_path is not None:
@@ -77,6 +83,7 @@ class FakeOpenAI(FakeState):
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
             id_seed=id_seed,
+            batch_seconds_per_line=batch_seconds_per_line,
         )
         self.router = Router(ROUTES)
 
@@ -84,6 +91,18 @@ class FakeOpenAI(FakeState):
         with self.lock:
             super().reset()
             self.faults.clear()
+            self._pacing = self._configured_pacing
+
+    @property
+    def pacing(self) -> Pacing | None:
+        """How fast answers come: as set, else like a model on a real-time clock, else at once."""
+        if self._pacing is not None:
+            return self._pacing
+        return REAL_TIME if self.clock.real else None
+
+    @pacing.setter
+    def pacing(self, pacing: Pacing | None) -> None:
+        self._pacing = pacing
 
     @property
     def strict(self) -> bool:
@@ -104,7 +123,12 @@ class FakeOpenAI(FakeState):
     def handle(self, request: FakeRequest) -> FakeResponse:
         path = request.api_path
         if path.startswith("/_fake/"):
-            return self._control(request, path)
+            try:
+                return self._control(request, path)
+            except FakeError as exc:
+                return FakeResponse.json(exc.body(), exc.status)
+            except (KeyError, TypeError, ValueError) as exc:
+                return FakeResponse.json(FakeError(400, f"Invalid control request: {exc}").body(), 400)
         with self.lock:
             self.requests.append(request)
         fault = self.faults.take(request.method, path)
@@ -121,15 +145,21 @@ class FakeOpenAI(FakeState):
             response = FakeResponse.json(body, fault.status, fault.headers)
             response.fault = fault
             return response
+        pacing = None
         try:
             self._check_auth(request)
             handler, params = self._route(request.method, path)
             if self._validator is not None:
                 self._validator.check(request, path)
+            pacing = self._pacing_for(request)
+            if pacing is not None:
+                request.answer_words = pacing.chunks
             with self.lock:
                 response = handler(self, request, **params)
         except FakeError as exc:
             response = FakeResponse.json(exc.body(), exc.status)
+        if pacing is not None and response.status == 200:
+            _pace(response, pacing)
         response.headers.setdefault(
             "x-request-id", f"req_{digest(request.method, path, len(self.requests)).hex()[:16]}"
         )
@@ -153,6 +183,15 @@ class FakeOpenAI(FakeState):
     def _route(self, method: str, path: str) -> tuple[Handler, dict[str, Any]]:
         return self.router.match(method, path)
 
+    def _pacing_for(self, request: FakeRequest) -> Pacing | None:
+        header = request.headers.get(PACING_HEADER)
+        if header is None:
+            return self.pacing
+        try:
+            return Pacing.parse(header)
+        except PacingError as exc:
+            raise FakeError(400, f"Invalid {PACING_HEADER} header: {exc}.", param=PACING_HEADER) from None
+
     # -- control API (for the CLI and for tests that use the real server) -----------------------
 
     def _control(self, request: FakeRequest, path: str) -> FakeResponse:
@@ -170,8 +209,26 @@ class FakeOpenAI(FakeState):
         if path == "/_fake/reset" and request.method == "POST":
             self.reset()
             return FakeResponse.json({"reset": True})
+        if path == "/_fake/pacing" and request.method == "POST":
+            try:
+                self.pacing = Pacing.from_dict(request.json())
+            except PacingError as exc:
+                raise FakeError(400, str(exc)) from None
+            return FakeResponse.json({"pacing": self.pacing.to_dict()})
+        if path == "/_fake/pacing" and request.method == "DELETE":
+            self.pacing = self._configured_pacing
+        if path == "/_fake/pacing" and request.method in ("GET", "DELETE"):
+            return FakeResponse.json({"pacing": self.pacing.to_dict() if self.pacing else None})
         if path == "/_fake/requests" and request.method == "GET":
             return FakeResponse.json(
                 {"data": [{"method": r.method, "path": r.api_path, "query": r.query} for r in self.requests]}
             )
         raise FakeError(404, f"unknown control endpoint {path}")
+
+
+def _pace(response: FakeResponse, pacing: Pacing) -> None:
+    """Turn the profile into waits: per stream event, or once before a whole answer."""
+    if response.events is not None:
+        response.chunk_delays = pacing.delays(response.events)
+    elif response.generated_tokens:
+        response.first_byte_delay = pacing.whole_answer_delay(response.generated_tokens)

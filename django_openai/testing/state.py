@@ -22,6 +22,8 @@ from .wire import FakeRequest, FakeResponse
 
 #: Simulated processing time of one batch line on a frozen clock (tests advance it by hand).
 BATCH_SECONDS_PER_LINE = 0.0005
+#: On a real-time clock: slow enough that a poller sees a batch's progress move item by item.
+REAL_TIME_BATCH_SECONDS_PER_LINE = 0.5
 
 
 class FakeState:
@@ -33,8 +35,11 @@ class FakeState:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         id_seed: str | None = None,
+        batch_seconds_per_line: float | None = None,
     ) -> None:
         self.clock = clock or Clock()
+        # What reset() returns to (None: the clock's default).
+        self._configured_batch_seconds = batch_seconds_per_line
         # Ids differ between fake instances (a restarted fake must not reuse ids a database already
         # holds); pass id_seed for ids that repeat from run to run. Content never depends on it.
         self.id_seed = id_seed if id_seed is not None else uuid.uuid4().hex
@@ -62,13 +67,23 @@ class FakeState:
             self.vector_stores: dict[str, dict[str, Any]] = {}
             self.fine_tuned_models: dict[str, dict[str, Any]] = {}
             self._counter = itertools.count(1)
-            #: Simulated processing time of one batch line (raise it to make a batch outlive 24 h).
-            self.batch_seconds_per_line = BATCH_SECONDS_PER_LINE
+            self._batch_seconds_per_line = self._configured_batch_seconds
             self.webhooks_sent: list[dict[str, Any]] = []
             # Only what the fake itself wrote (file contents, named by file id): a --data-dir may
             # be a directory that holds other things too.
             for path in self.data_dir.glob("file-*"):
                 path.unlink(missing_ok=True)
+
+    @property
+    def batch_seconds_per_line(self) -> float:
+        """Simulated processing time of one batch line (raise it to make a batch outlive 24 h)."""
+        if self._batch_seconds_per_line is not None:
+            return self._batch_seconds_per_line
+        return REAL_TIME_BATCH_SECONDS_PER_LINE if self.clock.real else BATCH_SECONDS_PER_LINE
+
+    @batch_seconds_per_line.setter
+    def batch_seconds_per_line(self, seconds: float) -> None:
+        self._batch_seconds_per_line = seconds
 
     def new_id(self, prefix: str) -> str:
         n = next(self._counter)

@@ -185,7 +185,8 @@ def _run_seconds(state: FakeState, batch: dict[str, Any]) -> float:
 
 
 def _advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
-    now = state.now()
+    # Fractions of a second count: at half a second per line, progress moves twice a second.
+    now = state.clock.now()
     if batch["status"] == "validating" and now >= batch["created_at"] + VALIDATING_SECONDS:
         requests, errors = validate_batch_input(file_bytes(state, batch["input_file_id"]), batch["endpoint"])
         if errors:
@@ -196,7 +197,7 @@ def _advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
             )
             state.notify("batch.failed", batch["id"])
             return
-        batch["_requests"] = requests
+        batch.update(_requests=requests, _outputs=[], _errors=[], _tokens=[0, 0])
         batch["model"] = requests[0]["body"].get("model")
         batch["request_counts"]["total"] = len(requests)
         batch.update(status="in_progress", in_progress_at=batch["created_at"] + VALIDATING_SECONDS)
@@ -208,36 +209,35 @@ def _advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
         finishes_at = batch["in_progress_at"] + run
         if now >= batch["expires_at"] and finishes_at > batch["expires_at"]:
             window = batch["expires_at"] - batch["in_progress_at"]
-            _finish_batch(state, batch, "expired", int(total * min(1, window / run)))
+            _run_lines(state, batch, int(total * min(1, window / run)))
+            _finish_batch(state, batch, "expired")
             return
+        # Line i is done (i + 1) * run / total seconds in: the counts move item by item.
+        _run_lines(state, batch, total if elapsed >= run else int(total * elapsed / run))
         if elapsed >= run:
             batch.update(status="finalizing", finalizing_at=batch["in_progress_at"] + math.ceil(run))
-            _run_requests(state, batch, total)
-        else:
-            batch["request_counts"]["completed"] = int(total * elapsed / run)
+            _write_results(state, batch)
     if batch["status"] == "finalizing" and now >= batch["finalizing_at"] + FINALIZING_SECONDS:
         batch.update(status="completed", completed_at=batch["finalizing_at"] + FINALIZING_SECONDS)
         state.notify("batch.completed", batch["id"])
     if batch["status"] == "cancelling" and now >= batch["cancelling_at"] + CANCELLING_SECONDS:
-        done = batch["request_counts"]["completed"] + batch["request_counts"]["failed"]
-        _finish_batch(state, batch, "cancelled", done)
+        _finish_batch(state, batch, "cancelled")
 
 
-def _finish_batch(state: FakeState, batch: dict[str, Any], status: str, done: int) -> None:
-    if batch.get("_requests") and batch["output_file_id"] is None:
-        _run_requests(state, batch, done)
+def _finish_batch(state: FakeState, batch: dict[str, Any], status: str) -> None:
+    """Cancelled or expired: what ran is kept, in output and error files as for a completed batch."""
+    if batch.get("_requests"):
+        _write_results(state, batch)
     stamp = {"expired": "expired_at", "cancelled": "cancelled_at"}[status]
     batch.update(status=status, **{stamp: state.now()})
     state.notify(f"batch.{status}", batch["id"])
 
 
-def _run_requests(state: FakeState, batch: dict[str, Any], count: int) -> None:
-    """Run the first ``count`` lines through the fake's own handlers; write output and error files."""
-    outputs: list[bytes] = []
-    errors: list[bytes] = []
-    input_tokens = output_tokens = 0
-    for index, line in enumerate(batch["_requests"][:count]):
-        request_id = f"req_{digest(batch['id'], index).hex()[:24]}"
+def _run_lines(state: FakeState, batch: dict[str, Any], upto: int) -> None:
+    """Run the lines not yet run, up to line ``upto``, through the fake's own handlers."""
+    outputs, errors, tokens = batch["_outputs"], batch["_errors"], batch["_tokens"]
+    for index in range(len(outputs) + len(errors), upto):
+        line = batch["_requests"][index]
         try:
             response = state.call("POST", batch["endpoint"].removeprefix("/v1"), line["body"])
             status, body = response.status, json.loads(response.body)
@@ -246,14 +246,22 @@ def _run_requests(state: FakeState, batch: dict[str, Any], count: int) -> None:
         record = {
             "id": f"batch_req_{digest(batch['id'], 'line', index).hex()[:24]}",
             "custom_id": line.get("custom_id"),
-            "response": {"status_code": status, "request_id": request_id, "body": body},
+            "response": {
+                "status_code": status,
+                "request_id": f"req_{digest(batch['id'], index).hex()[:24]}",
+                "body": body,
+            },
             "error": None,
         }
         (outputs if status == 200 else errors).append(json.dumps(record).encode())
         usage = body.get("usage") or {} if isinstance(body, dict) else {}
-        input_tokens += usage.get("prompt_tokens") or usage.get("input_tokens") or 0
-        output_tokens += usage.get("completion_tokens") or usage.get("output_tokens") or 0
+        tokens[0] += usage.get("prompt_tokens") or usage.get("input_tokens") or 0
+        tokens[1] += usage.get("completion_tokens") or usage.get("output_tokens") or 0
     batch["request_counts"].update(completed=len(outputs), failed=len(errors))
+
+
+def _write_results(state: FakeState, batch: dict[str, Any]) -> None:
+    outputs, errors, (input_tokens, output_tokens) = batch["_outputs"], batch["_errors"], batch["_tokens"]
     if outputs:
         batch["output_file_id"] = store_file(
             state, f"{batch['id']}_output.jsonl", b"\n".join(outputs) + b"\n", "batch_output"
@@ -271,13 +279,16 @@ def _run_requests(state: FakeState, batch: dict[str, Any], count: int) -> None:
     }
 
 
-#: Suggested poll interval for unfinished jobs, as the API hints with ``openai-poll-after-ms``.
+#: Suggested poll interval for unfinished jobs, as the API hints with ``openai-poll-after-ms``: on a
+#: running clock, short enough that a poller sees the counts move.
 POLL_AFTER_MS = "5000"
+REAL_TIME_POLL_AFTER_MS = "1000"
 
 
 def retrieve_batch(state: FakeState, req: FakeRequest, batch_id: str) -> FakeResponse:
     view = batch_view(state, _batch(state, batch_id))
-    headers = {} if view["status"] in BATCH_TERMINAL else {"openai-poll-after-ms": POLL_AFTER_MS}
+    poll_after = REAL_TIME_POLL_AFTER_MS if state.clock.real else POLL_AFTER_MS
+    headers = {} if view["status"] in BATCH_TERMINAL else {"openai-poll-after-ms": poll_after}
     return FakeResponse.json(view, headers=headers)
 
 
