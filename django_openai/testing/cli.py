@@ -16,6 +16,7 @@ Control endpoints (also used by the pytest fixture against the real server):
 from __future__ import annotations
 
 import argparse
+import signal
 
 from .clock import Clock
 from .fake import FakeOpenAI
@@ -103,6 +104,15 @@ def build_fake(args: argparse.Namespace) -> FakeOpenAI:
     return fake
 
 
+def _describe(fake: FakeOpenAI) -> str:
+    pacing = fake.pacing or Pacing()
+    return f"first token after {pacing.first_token_ms:g} ms, then one every {pacing.token_ms:g} ms"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -110,8 +120,17 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--frozen-clock and --real-time contradict each other")
     fake = build_fake(args)
     server = FakeHTTPServer(fake, args.host, args.port, verbose=args.verbose)
-    clock = "frozen (advance it with POST /v1/_fake/clock/advance)" if args.frozen_clock else "real time"
-    print(f"fake OpenAI API on {server.base_url} (clock: {clock})", flush=True)
+    # The first line ends with the address: scripts read it from there (--port 0 picks a free port).
+    print(f"fake OpenAI API on {server.base_url}", flush=True)
+    if args.frozen_clock:
+        print("clock: frozen (move it with POST /v1/_fake/clock/advance)", flush=True)
+    else:
+        print(f"clock: real time; answers paced like a model ({_describe(fake)})", flush=True)
+    kept = "kept" if args.data_dir else "removed on exit"
+    print(f"files: {fake.data_dir} ({kept})", flush=True)
+    # SIGTERM (a process manager, a test's terminate()) ends it as Ctrl-C does: the temporary
+    # directory is removed on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -114,6 +114,22 @@ def test_nothing_is_written_where_the_server_is_started(tmp_path):
         assert list(tmp_path.iterdir()) == []
 
 
+def test_the_temporary_directory_goes_when_the_server_is_stopped(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "django_openai.testing", "--port", "0", "--frozen-clock"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines = [proc.stdout.readline() for _ in range(3)]
+    data_dir = Path(re.search(r"files: (\S+) \(removed on exit\)", lines[2]).group(1))
+    assert data_dir.is_dir() and not data_dir.is_relative_to(tmp_path)
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.stdout.close()
+    assert not data_dir.exists()
+
+
 def test_data_dir_keeps_file_contents_there(tmp_path):
     data = tmp_path / "data"
     keep = data / "unrelated.txt"
