@@ -8,7 +8,8 @@ Linux, on every reused connection).
 
 A response's chunks are written by timer callbacks at absolute deadlines measured from the
 request's arrival, each callback arming the next: pacing does not drift with the number of
-chunks, and a chunk costs a timer and a write rather than a coroutine step.
+chunks, and a chunk costs a timer and a write rather than a coroutine step. Chunks due at the same
+moment (the headers and a stream's first event, the last token and ``[DONE]``) share a write.
 
     server = FakeHTTPServer(FakeOpenAI()).start()   # in a background thread
     ...
@@ -224,6 +225,7 @@ async def _send(
         frames.append((0.0, b"0\r\n\r\n"))
     finished: asyncio.Future[bool] = loop.create_future()
     timer: list[asyncio.TimerHandle] = []
+    pending: list[bytes] = []
 
     def write_from(index: int, deadline: float, waited: bool) -> None:
         """Write the frames now due, in order; arm a timer for the first one that is not."""
@@ -238,7 +240,11 @@ async def _send(
                 if deadline > loop.time():
                     timer[:] = [loop.call_at(deadline, write_from, position, deadline, True)]
                     return
-            transport.write(frame)
+            if not delivery.separate_writes and position + 1 < len(frames) and not frames[position + 1][0]:
+                pending.append(frame)  # the next frame is due now too: one write for both
+                continue
+            transport.write(b"".join((*pending, frame)) if pending else frame)
+            pending.clear()
         if not finished.done():
             finished.set_result(True)
 

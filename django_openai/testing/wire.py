@@ -197,6 +197,9 @@ class Delivery:
     reset: bool
     #: Streamed (chunked) rather than sent with a content-length.
     streamed: bool
+    #: Each segment in a write of its own even when no time separates them (the drip fault);
+    #: otherwise segments due at the same moment may share a write.
+    separate_writes: bool = False
 
 
 _DONE = b"data: [DONE]\n\n"
@@ -236,4 +239,5 @@ def plan_delivery(response: FakeResponse) -> Delivery:
         segments,
         reset,
         streamed or reset or bool(fault and fault.drip),
+        separate_writes=bool(fault and fault.drip),
     )
