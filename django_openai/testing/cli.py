@@ -114,27 +114,29 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # SIGTERM (a process manager, a test's terminate()) ends it as Ctrl-C does, so the temporary
+    # directory is removed on the way out; set before anything is made or printed.
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.frozen_clock and args.real_time:
         parser.error("--frozen-clock and --real-time contradict each other")
     fake = build_fake(args)
-    server = FakeHTTPServer(fake, args.host, args.port, verbose=args.verbose)
-    # The first line ends with the address: scripts read it from there (--port 0 picks a free port).
-    print(f"fake OpenAI API on {server.base_url}", flush=True)
-    if args.frozen_clock:
-        print("clock: frozen (move it with POST /v1/_fake/clock/advance)", flush=True)
-    else:
-        print(f"clock: real time; answers paced like a model ({_describe(fake)})", flush=True)
-    kept = "kept" if args.data_dir else "removed on exit"
-    print(f"files: {fake.data_dir} ({kept})", flush=True)
-    # SIGTERM (a process manager, a test's terminate()) ends it as Ctrl-C does: the temporary
-    # directory is removed on the way out.
-    signal.signal(signal.SIGTERM, _interrupt)
+    server = None
     try:
+        server = FakeHTTPServer(fake, args.host, args.port, verbose=args.verbose)
+        # The first line ends with the address: scripts read it there (--port 0 picks a free port).
+        print(f"fake OpenAI API on {server.base_url}", flush=True)
+        if args.frozen_clock:
+            print("clock: frozen (move it with POST /v1/_fake/clock/advance)", flush=True)
+        else:
+            print(f"clock: real time; answers paced like a model ({_describe(fake)})", flush=True)
+        kept = "kept" if args.data_dir else "removed on exit"
+        print(f"files: {fake.data_dir} ({kept})", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        if server is not None:
+            server.server_close()
         fake.close()

@@ -78,7 +78,9 @@ def test_by_default_a_batch_is_seen_completing_item_by_item(tmp_path):
         running = _submit(client, lines=4)
         time.sleep(1.2)
         hint = client.with_raw_response.batches.retrieve(running.id).headers["openai-poll-after-ms"]
-    assert {1, 2, 3} <= seen, f"progress seen: {sorted(seen)}"
+    # Each count shows for half a second; polled every 50 ms, at least two of 1, 2, 3 are seen
+    # (a batch that jumped, or moved two lines a second on a whole-second clock, shows at most one).
+    assert len(seen & {1, 2, 3}) >= 2, f"progress seen: {sorted(seen)}"
     assert int(hint) <= 1000, "a poller that honours the hint sees the counts move"
 
 
