@@ -65,10 +65,9 @@ if [ -z "${OPENAI_API_KEY:-}" ]; then
     exit 1
   fi
   export FAKE_OPENAI_URL="http://127.0.0.1:$port/v1"
-  # The fake keeps uploaded files in a temporary directory: TMPDIR puts it under var/, so that
-  # nothing is left elsewhere even when it is stopped by a signal.
+  # The fake keeps uploaded files under var/, so that nothing is left elsewhere.
   mkdir -p "$fake_data"
-  TMPDIR="$fake_data" "$VENV/bin/python" -m django_openai.testing --port "$port" --real-time &
+  "$VENV/bin/python" -m django_openai.testing --port "$port" --data-dir "$fake_data" &
   pids+=($!)
   echo "No OPENAI_API_KEY: using the fake OpenAI server at $FAKE_OPENAI_URL"
 fi

@@ -395,10 +395,9 @@ def finish_without_results(batch: Batch) -> None:
         if reader.pending:
             _finish_ingestion(batch, reader, 0)
             return
-    if batch.status in FAILED_STATUSES:
-        send_on_commit(batch_failed, batch)
-    else:
-        send_on_commit(batch_completed, batch)
+    signal = batch.remote_kind.signals.get(batch.status)
+    if signal is not None:
+        send_on_commit(signal, batch)
 
 
 acreate_batch_from_requests = async_twin(create_batch_from_requests)

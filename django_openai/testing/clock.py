@@ -17,6 +17,11 @@ class Clock:
         self._origin = time.monotonic()
         self._lock = threading.Lock()
 
+    @property
+    def real(self) -> bool:
+        """Whether time runs by itself (a server a person started) or only when advanced (tests)."""
+        return self._real
+
     def now(self) -> float:
         with self._lock:
             moved = time.monotonic() - self._origin if self._real else 0.0

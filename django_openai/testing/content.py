@@ -14,35 +14,6 @@ import struct
 import zlib
 from typing import Any
 
-_WORDS = [
-    "alpha",
-    "bravo",
-    "charlie",
-    "delta",
-    "echo",
-    "foxtrot",
-    "golf",
-    "hotel",
-    "india",
-    "juliet",
-    "kilo",
-    "lima",
-    "mike",
-    "november",
-    "oscar",
-    "papa",
-    "quebec",
-    "romeo",
-    "sierra",
-    "tango",
-    "uniform",
-    "victor",
-    "whiskey",
-    "xray",
-    "yankee",
-    "zulu",
-]
-
 
 def digest(*parts: Any) -> bytes:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).digest()
@@ -65,15 +36,49 @@ def text_of(content: Any) -> str:
     return str(content)
 
 
-def reply_text(prompt: str, model: str = "") -> str:
-    """A short, deterministic reply that quotes the prompt, so tests can see what was asked."""
-    words = [_WORDS[b % len(_WORDS)] for b in digest(prompt, model)[:4]]
-    quoted = " ".join(prompt.split())[:120]
-    return f"Reply to: {quoted}. Keywords: {' '.join(words)}."
+#: Sentences a canned answer is made of: neutral enough to follow any question.
+_SENTENCES = [
+    "Here is a short answer from the fake OpenAI server.",
+    "The same question always gets the same answer, so tests can rely on it.",
+    "No model was asked, so no key and no network were needed.",
+    "Ask in other words and the answer changes with them.",
+    "In a real application, the model's answer would appear here.",
+    "When the answer is streamed, its words arrive one at a time.",
+    "Answers stay short, so that tests and demos run quickly.",
+    "This text is made up, but it reads like a reply.",
+]
 
 
-def count_tokens(text: str) -> int:
-    return max(1, len(text.split())) if text else 0
+def reply_text(prompt: str, model: str = "", words: int | None = None) -> str:
+    """A short, deterministic reply that quotes the prompt, so tests can see what was asked.
+
+    ``words`` asks for exactly that many words (a pacing profile's chunk count): the reply is cut
+    or its sentences repeated to fit.
+    """
+    quoted = " ".join(prompt.split())[:120].rstrip()
+    opening = f"Reply to: {quoted}" + ("" if quoted.endswith((".", "!", "?", ":")) else ".")
+    if not quoted:
+        opening = "Hello."
+    seed = digest(prompt, model)
+    first = seed[0] % len(_SENTENCES)
+    second = (first + 1 + seed[1] % (len(_SENTENCES) - 1)) % len(_SENTENCES)
+    text = f"{opening} {_SENTENCES[first]} {_SENTENCES[second]}"
+    if words is None:
+        return text
+    pool = text.split()
+    while len(pool) < words:
+        pool += " ".join(_SENTENCES).split()
+    return " ".join(pool[:words])
+
+
+def split_words(text: str) -> list[str]:
+    """Stream deltas, one word each, the space before a word kept with it: they join back exactly."""
+    words = text.split(" ")
+    return [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
+
+
+def split_every(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 def embedding(text: str, dimensions: int) -> list[float]:

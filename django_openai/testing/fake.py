@@ -1,144 +1,58 @@
-"""The fake OpenAI API: state, routing and the request/response shapes shared by both modes.
+"""The fake OpenAI API: its state, the routes of every endpoint module, faults and the control API.
 
 ``FakeOpenAI.handle(request)`` is a pure step from a :class:`FakeRequest` to a
 :class:`FakeResponse`; the loopback HTTP server (``server.py``) and the in-process httpx
-transport (``transport()``) both call it, so both modes behave the same.
+transport (``transport()``) both call it, so both modes behave the same. This module sits at the
+top of the fake's imports: nothing in it is imported by the endpoint modules it composes.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
-import tempfile
-import threading
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from .clock import Clock
 from .content import digest
-from .faults import Fault, FaultPlan
-from .multipart import parse_multipart
+from .endpoints import (
+    batches,
+    chat,
+    completions,
+    conversations,
+    embeddings,
+    files,
+    fine_tuning,
+    media,
+    models,
+    moderations,
+    responses,
+    vector_stores,
+)
+from .faults import FaultPlan
+from .pacing import HEADER as PACING_HEADER
+from .pacing import REAL_TIME, Pacing, PacingError
+from .routing import Handler, Route, Router
+from .state import FakeState
+from .wire import Delivery, FakeError, FakeRequest, FakeResponse, plan_delivery
+
+#: Every endpoint the fake serves, joined from the modules that implement them.
+ROUTES: list[Route] = [
+    *models.ROUTES,
+    *chat.ROUTES,
+    *completions.ROUTES,
+    *embeddings.ROUTES,
+    *moderations.ROUTES,
+    *media.ROUTES,
+    *responses.ROUTES,
+    *conversations.ROUTES,
+    *files.ROUTES,
+    *vector_stores.ROUTES,
+    *batches.ROUTES,
+    *fine_tuning.ROUTES,
+]
 
 
-class FakeError(Exception):
-    """An API error in OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-
-
-def not_found(kind: str, object_id: str, param: str | None = None) -> FakeError:
-    return FakeError(404, f"No {kind} found with id '{object_id}'.", param=param, code=None)
-
-
-@dataclass
-class FakeRequest:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes = b""
-    _json: Any = field(default=None, repr=False)
-
-    @classmethod
-    def build(cls, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> FakeRequest:
-        path, _, query = target.partition("?")
-        return cls(
-            method.upper(),
-            path,
-            parse_qs(query, keep_blank_values=True),
-            {k.lower(): v for k, v in headers},
-            body,
-        )
-
-    @property
-    def api_path(self) -> str:
-        return self.path.removeprefix("/v1") or "/"
-
-    def q(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-    def json(self) -> Any:
-        if self._json is None:
-            if not self.body:
-                self._json = {}
-            else:
-                try:
-                    self._json = json.loads(self.body)
-                except ValueError:
-                    raise FakeError(
-                        400,
-                        "We could not parse the JSON body of your request. "
-                        "(HINT: This likely means you aren't "
-                        "using your HTTP library correctly.)",
-                    ) from None
-            if not isinstance(self._json, dict):
-                raise FakeError(400, "The request body must be a JSON object.")
-        return self._json
-
-    def form(self) -> dict[str, Any]:
-        content_type = self.headers.get("content-type", "")
-        if not content_type.startswith("multipart/form-data"):
-            raise FakeError(400, "This endpoint expects a multipart/form-data body.")
-        return parse_multipart(self.body, content_type)
-
-
-@dataclass
-class FakeResponse:
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    #: For streams: the body as separate chunks (one SSE event each).
-    chunks: list[bytes] | None = None
-    fault: Fault | None = None
-
-    @classmethod
-    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> FakeResponse:
-        return cls(status, json.dumps(data).encode(), {"content-type": "application/json", **(headers or {})})
-
-    @classmethod
-    def sse(cls, events: list[Any], *, done: bool = True) -> FakeResponse:
-        chunks = []
-        for event in events:
-            if isinstance(event, tuple):
-                name, data = event
-                chunks.append(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
-            else:
-                chunks.append(f"data: {json.dumps(event)}\n\n".encode())
-        if done:
-            chunks.append(b"data: [DONE]\n\n")
-        return cls(200, b"", {"content-type": "text/event-stream", "cache-control": "no-cache"}, chunks)
-
-    @classmethod
-    def binary(cls, data: bytes, content_type: str) -> FakeResponse:
-        return cls(200, data, {"content-type": content_type})
-
-    def iter_chunks(self) -> list[bytes]:
-        return self.chunks if self.chunks is not None else [self.body]
-
-
-Handler = Callable[..., Any]
-
-
-class FakeOpenAI:
+class FakeOpenAI(FakeState):
     """All the state of one fake API: objects, clock, faults, and the log of requests."""
 
     def __init__(
@@ -151,58 +65,44 @@ class FakeOpenAI:
         webhook_secret: str | None = None,
         api_key: str | None = None,
         id_seed: str | None = None,
+        pacing: Pacing | None = None,
+        batch_seconds_per_line: float | None = None,
     ) -> None:
-        self.clock = clock or Clock()
-        # Ids differ between fake instances (a restarted fake must not reuse ids a database already
-        # holds); pass id_seed for ids that repeat from run to run. Content never depends on it.
-        self.id_seed = id_seed if id_seed is not None else uuid.uuid4().hex
-        self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="fake-openai-")
-        self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.faults = FaultPlan()
-        self.lock = threading.RLock()
+        # What reset() returns to: the pacing the fake was built with (the CLI's flags, say).
+        self._configured_pacing = self._pacing = pacing
         self.api_key = api_key
-        self.webhook_url = webhook_url
-        self.webhook_secret = webhook_secret
-        self.webhooks_sent: list[dict[str, Any]] = []
         self._validator = None
         if spec_path is not None:
             from .strict import SpecValidator
 
             self._validator = SpecValidator(Path(spec_path))
-        self.reset()
-
-    # -- state ----------------------------------------------------------------------------------
+        super().__init__(
+            clock=clock,
+            data_dir=data_dir,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            id_seed=id_seed,
+            batch_seconds_per_line=batch_seconds_per_line,
+        )
+        self.router = Router(ROUTES)
 
     def reset(self) -> None:
         with self.lock:
-            self.requests: list[FakeRequest] = []
-            self.files: dict[str, dict[str, Any]] = {}
-            self.uploads: dict[str, dict[str, Any]] = {}
-            self.batches: dict[str, dict[str, Any]] = {}
-            self.jobs: dict[str, dict[str, Any]] = {}
-            self.responses: dict[str, dict[str, Any]] = {}
-            self.conversations: dict[str, dict[str, Any]] = {}
-            self.chat_completions: dict[str, dict[str, Any]] = {}
-            self.vector_stores: dict[str, dict[str, Any]] = {}
-            self.fine_tuned_models: dict[str, dict[str, Any]] = {}
-            self._counter = itertools.count(1)
-            #: Simulated processing time of one batch line (raise it to make a batch outlive 24 h).
-            self.batch_seconds_per_line = 0.0005
-            self.webhooks_sent = []
+            super().reset()
             self.faults.clear()
-            for path in self.data_dir.glob("*"):
-                path.unlink()
+            self._pacing = self._configured_pacing
 
-    def new_id(self, prefix: str) -> str:
-        n = next(self._counter)
-        return f"{prefix}{digest(self.id_seed, prefix, n).hex()[:24]}"
+    @property
+    def pacing(self) -> Pacing | None:
+        """How fast answers come: as set, else like a model on a real-time clock, else at once."""
+        if self._pacing is not None:
+            return self._pacing
+        return REAL_TIME if self.clock.real else None
 
-    def now(self) -> int:
-        return self.clock.timestamp()
-
-    def close(self) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
+    @pacing.setter
+    def pacing(self, pacing: Pacing | None) -> None:
+        self._pacing = pacing
 
     @property
     def strict(self) -> bool:
@@ -223,7 +123,12 @@ class FakeOpenAI:
     def handle(self, request: FakeRequest) -> FakeResponse:
         path = request.api_path
         if path.startswith("/_fake/"):
-            return self._control(request, path)
+            try:
+                return self._control(request, path)
+            except FakeError as exc:
+                return FakeResponse.json(exc.body(), exc.status)
+            except (KeyError, TypeError, ValueError) as exc:
+                return FakeResponse.json(FakeError(400, f"Invalid control request: {exc}").body(), 400)
         with self.lock:
             self.requests.append(request)
         fault = self.faults.take(request.method, path)
@@ -240,15 +145,21 @@ class FakeOpenAI:
             response = FakeResponse.json(body, fault.status, fault.headers)
             response.fault = fault
             return response
+        pacing = None
         try:
             self._check_auth(request)
             handler, params = self._route(request.method, path)
             if self._validator is not None:
                 self._validator.check(request, path)
+            pacing = self._pacing_for(request)
+            if pacing is not None:
+                request.answer_words = pacing.chunks
             with self.lock:
                 response = handler(self, request, **params)
         except FakeError as exc:
             response = FakeResponse.json(exc.body(), exc.status)
+        if pacing is not None and response.status == 200:
+            _pace(response, pacing)
         response.headers.setdefault(
             "x-request-id", f"req_{digest(request.method, path, len(self.requests)).hex()[:16]}"
         )
@@ -269,19 +180,17 @@ class FakeOpenAI:
         if sent != self.api_key:
             raise FakeError(401, "Incorrect API key provided.", code="invalid_api_key")
 
-    def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
-        from .routes import ROUTES
+    def _route(self, method: str, path: str) -> tuple[Handler, dict[str, Any]]:
+        return self.router.match(method, path)
 
-        allowed = False
-        for route_method, pattern, handler in ROUTES:
-            match = pattern.match(path)
-            if match:
-                if route_method == method:
-                    return handler, dict(match.groupdict())
-                allowed = True
-        if allowed:
-            raise FakeError(405, f"Method {method} is not allowed on {path}.")
-        raise FakeError(404, f"Invalid URL ({method} /v1{path})", code="unknown_url")
+    def _pacing_for(self, request: FakeRequest) -> Pacing | None:
+        header = request.headers.get(PACING_HEADER)
+        if header is None:
+            return self.pacing
+        try:
+            return Pacing.parse(header)
+        except PacingError as exc:
+            raise FakeError(400, f"Invalid {PACING_HEADER} header: {exc}.", param=PACING_HEADER) from None
 
     # -- control API (for the CLI and for tests that use the real server) -----------------------
 
@@ -300,6 +209,16 @@ class FakeOpenAI:
         if path == "/_fake/reset" and request.method == "POST":
             self.reset()
             return FakeResponse.json({"reset": True})
+        if path == "/_fake/pacing" and request.method == "POST":
+            try:
+                self.pacing = Pacing.from_dict(request.json())
+            except PacingError as exc:
+                raise FakeError(400, str(exc)) from None
+            return FakeResponse.json({"pacing": self.pacing.to_dict()})
+        if path == "/_fake/pacing" and request.method == "DELETE":
+            self.pacing = self._configured_pacing
+        if path == "/_fake/pacing" and request.method in ("GET", "DELETE"):
+            return FakeResponse.json({"pacing": self.pacing.to_dict() if self.pacing else None})
         if path == "/_fake/requests" and request.method == "GET":
             return FakeResponse.json(
                 {"data": [{"method": r.method, "path": r.api_path, "query": r.query} for r in self.requests]}
@@ -307,59 +226,9 @@ class FakeOpenAI:
         raise FakeError(404, f"unknown control endpoint {path}")
 
 
-def public(obj: dict[str, Any]) -> dict[str, Any]:
-    """A stored object as the API shows it: the fake's own ``_`` bookkeeping keys left out."""
-    return {k: v for k, v in obj.items() if not k.startswith("_")}
-
-
-def route(method: str, template: str) -> tuple[str, re.Pattern[str]]:
-    """``"/files/{file_id}"`` -> a compiled pattern with named groups."""
-    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-    return method, re.compile(f"^{pattern}$")
-
-
-@dataclass
-class Delivery:
-    """How a response goes on the wire, faults applied: the same plan for both modes."""
-
-    status: int
-    headers: dict[str, str]
-    first_byte_delay: float
-    #: (seconds to wait before it, bytes) for each write.
-    segments: list[tuple[float, bytes]]
-    #: Close the connection abruptly after the segments (a reset mid-body).
-    reset: bool
-    #: Streamed (chunked) rather than sent with a content-length.
-    streamed: bool
-
-
-def plan_delivery(response: FakeResponse) -> Delivery:
-    fault = response.fault
-    chunks = list(response.iter_chunks())
-    streamed = response.chunks is not None
-    if fault is not None and streamed:
-        if fault.cut_stream_after is not None:
-            chunks = [c for c in chunks if c != b"data: [DONE]\n\n"][: fault.cut_stream_after]
-        if fault.stream_error_after is not None:
-            error = FakeError(
-                500, "The server had an error while processing your request.", type="server_error"
-            ).body()
-            event = b"event: error\ndata: " + json.dumps(error).encode() + b"\n\n"
-            chunks = [*chunks[: fault.stream_error_after], event]
-    reset = False
-    if fault is not None and fault.reset_after_bytes is not None:
-        body = b"".join(chunks)
-        chunks, reset = [body[: fault.reset_after_bytes]], True
-    if fault is not None and fault.drip:
-        chunks = [bytes([b]) for chunk in chunks for b in chunk]
-    gap = fault.chunk_delay if fault is not None else 0.0
-    segments = [(gap if i else 0.0, chunk) for i, chunk in enumerate(chunks)]
-    headers = dict(response.headers)
-    return Delivery(
-        response.status,
-        headers,
-        fault.delay if fault else 0.0,
-        segments,
-        reset,
-        streamed or reset or bool(fault and fault.drip),
-    )
+def _pace(response: FakeResponse, pacing: Pacing) -> None:
+    """Turn the profile into waits: per stream event, or once before a whole answer."""
+    if response.events is not None:
+        response.chunk_delays = pacing.delays(response.events)
+    elif response.generated_tokens:
+        response.first_byte_delay = pacing.whole_answer_delay(response.generated_tokens)

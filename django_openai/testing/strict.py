@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .fake import FakeError, FakeRequest
+from .wire import FakeError, FakeRequest
 
 
 class SpecValidator:

@@ -16,7 +16,8 @@ from django_openai import tasks
 from django_openai.models import Batch, File, FineTuningJob, RemoteObject
 from django_openai.models.base import kind_of, model_for_event, remote_kinds, synced_models
 
-from ..webhooks.test_view import post, secrets  # noqa: F401 - the fixture signs with the test secret
+from ..webhooks.conftest import secrets  # noqa: F401 - the fixture signs with the test secret
+from ..webhooks.signing import post
 from . import hooks
 from .models import VectorStore, vector_store_expired, vector_store_ready
 

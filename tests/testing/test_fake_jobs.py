@@ -43,6 +43,26 @@ def test_batch_moves_through_its_states_with_the_clock(openai_fake):
     assert done.error_file_id is None and done.completed_at >= done.finalizing_at >= done.in_progress_at
 
 
+def test_a_batch_completes_item_by_item_failures_included(openai_fake):
+    """Each line is run when its time comes: completed and failed both move as the clock does."""
+    openai_fake.fake.batch_seconds_per_line = 1
+    broken = {1: {"body": {"model": "gpt-4.1-mini", "messages": []}}}
+    with openai_fake.client() as client:
+        batch = _submit(client, _batch_lines(4, broken))
+        openai_fake.advance(1)
+        seen = []
+        for _ in range(4):
+            counts = client.batches.retrieve(batch.id).request_counts
+            seen.append((counts.completed, counts.failed))
+            openai_fake.advance(1)
+        done = client.batches.retrieve(batch.id)
+    assert seen == [(0, 0), (1, 0), (1, 1), (2, 1)]
+    assert done.status == "finalizing" and (done.request_counts.completed, done.request_counts.failed) == (
+        3,
+        1,
+    )
+
+
 def test_lines_that_fail_go_to_the_error_file(openai_fake):
     broken = {2: {"body": {"model": "gpt-4.1-mini", "messages": []}}}
     with openai_fake.client() as client:

@@ -188,7 +188,7 @@ def test_cli_server_with_a_fault(tmp_path):
         [
             sys.executable,
             "-m",
-            "django_openai.testing.server",
+            "django_openai.testing",
             "--port",
             str(port),
             "--fault",
