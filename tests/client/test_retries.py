@@ -1,4 +1,4 @@
-"""The retry policy (DESIGN decision 2), as pure rules and through the send loop, sync and async."""
+"""The retry policy (docs/architecture.md, "Retries"), as pure rules and through the send loop, sync and async."""
 
 from __future__ import annotations
 
