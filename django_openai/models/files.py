@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 
+from ..signals import file_processed
 from .base import RemoteObject, from_timestamp
 from .kinds import RemoteKind
 
@@ -22,6 +23,9 @@ class File(RemoteObject):
         resource="files",
         statuses={"uploaded": 0, "processed": 1, "error": 1, "deleted": 2},
         terminal=frozenset({"deleted"}),
+        # Polling stops once the API has processed the file; only a delete moves it on from there.
+        settled=frozenset({"processed", "error"}),
+        signals={"processed": file_processed},
         sync_name="files",
         # A file is polled only while the API processes it, which services.files schedules.
         poll_imported=False,

@@ -10,7 +10,6 @@ from django.utils import timezone
 from ..client import APIError, to_file_part
 from ..conf import app_settings
 from ..models import File, Upload
-from ..signals import file_processed
 from ._common import async_twin, client_for, save_remote, send_on_commit
 
 FILE_PURPOSES = {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
@@ -131,12 +130,13 @@ def _mirror_file(remote: dict[str, Any], client_alias: str, owner: Any) -> File:
         openai_id=remote["id"],
         defaults={"purpose": remote.get("purpose") or "", "owner": owner},
     )
-    save_remote(file, remote)
-    if file.status not in ("processed", "error", "deleted", ""):
+    change = save_remote(file, remote)
+    if file.status and not file.is_settled:
+        # Still being processed: the sweeper polls it until its status settles (File.remote_kind).
         file.next_poll_at = timezone.now()
         file.save(update_fields=["next_poll_at"])
-    elif file.status == "processed":
-        send_on_commit(file_processed, file)
+    elif change is not None and (signal := file.remote_kind.signals.get(file.status)) is not None:
+        send_on_commit(signal, file)
     return file
 
 

@@ -40,7 +40,7 @@ def import_remote(kinds: Iterable[str] | None = None, *, client_alias: str = "de
                 if obj is None:
                     obj = model(client_alias=client_alias, openai_id=data["id"])
                 save_remote(obj, data)
-                if kind.poll_imported and (not obj.is_terminal or obj.needs_follow_up):
+                if kind.poll_imported and (not obj.is_settled or obj.needs_follow_up):
                     obj.next_poll_at = timezone.now()
                     obj.save(update_fields=["next_poll_at"])
             count += 1
