@@ -62,7 +62,9 @@ def create_file(state: FakeState, req: FakeRequest) -> FakeResponse:
 
 def list_files(state: FakeState, req: FakeRequest) -> FakeResponse:
     purpose = req.q("purpose")
-    items = [public(get_file(state, f)) for f in list(state.files) if purpose in (None, state.files[f]["purpose"])]
+    items = [
+        public(get_file(state, f)) for f in list(state.files) if purpose in (None, state.files[f]["purpose"])
+    ]
     return paginate(req, items, default_limit=10_000)
 
 
