@@ -161,7 +161,7 @@ class RemoteObjectAdmin(OperationsMixin):
     the raw object is folded under the fields, and the list pages never count the whole table.
     """
 
-    list_display: tuple[str, ...] = ("openai_id", "status_badge", "client_alias", "remote_created_at")
+    list_display: tuple[str, ...] = ("remote_id", "status_badge", "client_alias", "remote_created_at")
     list_filter: ClassVar[tuple[str, ...]] = ("status", "client_alias")
     search_fields: ClassVar[tuple[str, ...]] = ("openai_id",)
     readonly_fields: ClassVar[tuple[str, ...]] = REMOTE_READONLY
@@ -176,13 +176,21 @@ class RemoteObjectAdmin(OperationsMixin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A mirror row deleted here alone would come back with the next import.
+        return False
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        own = ("data", "status", "status_badge", "remote_object")
+        own = ("data", "status", "openai_id", "status_badge", "remote_id", "remote_object")
         fields = [f for f in super().get_fields(request, obj) if f not in own]
-        return ["status_badge", *fields, "remote_object"]
+        return ["status_badge", "remote_id", *fields, "remote_object"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*super().get_readonly_fields(request, obj), "status_badge", "remote_object"]
+        return [*super().get_readonly_fields(request, obj), "status_badge", "remote_id", "remote_object"]
+
+    @admin.display(description="remote id", ordering="openai_id")
+    def remote_id(self, obj: RemoteObject) -> str:
+        return obj.openai_id
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: RemoteObject) -> SafeString:

@@ -42,12 +42,11 @@ class ResultFilter(admin.SimpleListFilter):
 @admin.register(Batch)
 class BatchAdmin(RemoteObjectAdmin):
     list_display = (
-        "openai_id",
+        "remote_id",
         "endpoint",
         "status_badge",
-        "progress_bar",
+        "progress_column",
         "results_column",
-        "client_alias",
         "remote_created_at",
     )
     list_filter = ("status", ResultFilter, "endpoint", "client_alias")  # type: ignore[assignment]
@@ -57,7 +56,7 @@ class BatchAdmin(RemoteObjectAdmin):
     fields = (
         "status_badge",
         "progress_bar",
-        "openai_id",
+        "remote_id",
         "endpoint",
         "model",
         "completion_window",
@@ -136,6 +135,10 @@ class BatchAdmin(RemoteObjectAdmin):
     @admin.display(description="progress")
     def progress_bar(self, obj: Batch) -> SafeString:
         return display.progress(obj.request_completed + obj.request_failed, obj.request_total, "requests")
+
+    @admin.display(description="progress")
+    def progress_column(self, obj: Batch) -> SafeString:
+        return display.progress(obj.request_completed + obj.request_failed, obj.request_total, compact=True)
 
     @admin.display(description="results", ordering="results_stored")
     def results_column(self, obj: Batch) -> SafeString | str:

@@ -35,12 +35,25 @@ def badge(status: str | None) -> SafeString:
     )
 
 
-def progress(done: int | None, total: int | None, unit: str = "") -> SafeString:
-    """A progress bar with its figures ("1,200 / 50,000 requests"); a dash when there is no total."""
+def progress(done: int | None, total: int | None, unit: str = "", *, compact: bool = False) -> SafeString:
+    """A progress bar with its figures ("1,200 / 50,000 requests (2%)"); a dash when there is no total.
+
+    ``compact`` (a list's column): a shorter bar and the figures alone."""
     if not total:
         return format_html('<span class="djoai-muted">{}</span>', "—")
     done = min(done or 0, total)
     percent = done * 100 // total
+    if compact:
+        return format_html(
+            '<span class="djoai-progress djoai-progress--compact"><progress max="{}" value="{}" '
+            'aria-label="{}%">{}%</progress><span class="djoai-progress__text">{} / {}</span></span>',
+            total,
+            done,
+            percent,
+            percent,
+            f"{done:,}",
+            f"{total:,}",
+        )
     return format_html(
         '<span class="djoai-progress"><progress max="{}" value="{}" aria-label="{}%">{}%</progress>'
         '<span class="djoai-progress__text">{} / {}{} ({}%)</span></span>',

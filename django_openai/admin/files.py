@@ -22,7 +22,7 @@ from .base import OperationsMixin, RemoteObjectAdmin, link
 @admin.register(File)
 class FileAdmin(RemoteObjectAdmin):
     list_display = (
-        "openai_id",
+        "remote_id",
         "filename",
         "purpose",
         "size",
@@ -35,7 +35,7 @@ class FileAdmin(RemoteObjectAdmin):
     actions = ["refresh_from_api", "create_batch", "start_fine_tune", "delete_remotely"]
     object_actions = ("refresh_from_api", "create_batch", "start_fine_tune")
     fields = (
-        "openai_id",
+        "remote_id",
         "filename",
         "purpose",
         "size",
@@ -162,7 +162,7 @@ class FileAdmin(RemoteObjectAdmin):
 class UploadAdmin(OperationsMixin):
     """Large files on their way: bytes sent of the total, and a failed one resumed."""
 
-    list_display = ("filename", "purpose", "status_badge", "progress_bar", "file_link", "owner", "updated")
+    list_display = ("filename", "purpose", "status_badge", "progress_column", "file_link", "owner", "updated")
     list_filter = ("status", "purpose")
     search_fields = ("filename", "openai_id")
     list_select_related = ("file", "owner")
@@ -176,7 +176,7 @@ class UploadAdmin(OperationsMixin):
         "filename",
         "purpose",
         "mime_type",
-        "openai_id",
+        "upload_id",
         "file_link",
         "error",
         "part_size",
@@ -207,6 +207,14 @@ class UploadAdmin(OperationsMixin):
     @admin.display(description="progress")
     def progress_bar(self, obj: Upload) -> SafeString:
         return display.progress(obj.bytes_sent, obj.total_bytes, "bytes")
+
+    @admin.display(description="progress")
+    def progress_column(self, obj: Upload) -> SafeString:
+        return display.progress(obj.bytes_sent, obj.total_bytes, compact=True)
+
+    @admin.display(description="remote upload id")
+    def upload_id(self, obj: Upload) -> str:
+        return obj.openai_id or "—"
 
     @admin.display(description="parts sent")
     def parts_sent(self, obj: Upload) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -37,12 +38,11 @@ class CheckpointInline(admin.TabularInline):
 @admin.register(FineTuningJob)
 class FineTuningJobAdmin(RemoteObjectAdmin):
     list_display = (
-        "openai_id",
+        "remote_id",
         "base_model",
         "status_badge",
-        "progress_bar",
+        "progress_column",
         "fine_tuned_model",
-        "client_alias",
         "remote_created_at",
     )
     list_filter = ("status", "base_model", "client_alias")
@@ -54,7 +54,7 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
         "status_badge",
         "progress_bar",
         "loss_chart",
-        "openai_id",
+        "remote_id",
         "base_model",
         "fine_tuned_model",
         "training_file",
@@ -110,6 +110,12 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
             return display.progress(total, total, "steps")
         return display.progress(getattr(obj, "last_step", None), total, "steps")
 
+    @admin.display(description="progress")
+    def progress_column(self, obj: FineTuningJob) -> SafeString:
+        total = getattr(obj, "total_steps", None)
+        done = total if obj.status == "succeeded" else getattr(obj, "last_step", None)
+        return display.progress(done, total, compact=True)
+
     @admin.display(description="loss")
     def loss_chart(self, obj: FineTuningJob) -> SafeString:
         from .charts import loss_chart
@@ -133,7 +139,7 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((e.remote_created_at or "—", e.level or "", e.message) for e in events),
+            ((_when(e.remote_created_at), e.level or "", e.message) for e in events),
         )
         everything = self.admin_url("finetuningevent_changelist") + f"?job__id__exact={obj.pk}"
         return format_html(
@@ -154,6 +160,10 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
     @admin.action(description="Resume", permissions=["act"])
     def resume(self, request: HttpRequest, queryset: models.QuerySet[FineTuningJob]) -> None:
         self.run_each(request, queryset, services.resume_job, "Resumed")
+
+
+def _when(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 @admin.register(FineTuningEvent)
