@@ -7,17 +7,17 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from ..client import APIError
 from ..models.base import RemoteObject, remote_kinds
 from ..services.sync import refresh_remote
-from . import display
+from .display import badge, folded_json
+from .outcomes import FAILURES, reason
 
 #: The mirror's own bookkeeping and the remote object: shown, never edited.
 REMOTE_READONLY = (
@@ -32,15 +32,6 @@ REMOTE_READONLY = (
     "created",
     "updated",
 )
-
-#: What a failed operation is, in a message: never more than the client's (redacted) error says.
-FAILURES = (APIError, ValidationError)
-
-
-def reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 class OperationsMixin(admin.ModelAdmin):
@@ -194,11 +185,11 @@ class RemoteObjectAdmin(OperationsMixin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: RemoteObject) -> SafeString:
-        return display.badge(obj.status)
+        return badge(obj.status)
 
     @admin.display(description="remote object")
     def remote_object(self, obj: RemoteObject) -> SafeString:
-        return display.folded_json(obj.data, f"Show {obj.openai_id} as the API last gave it")
+        return folded_json(obj.data, f"Show {obj.openai_id} as the API last gave it")
 
     @admin.action(description="Refresh from the API", permissions=["act"])
     def refresh_from_api(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:

@@ -14,8 +14,8 @@ from django.utils.safestring import SafeString
 
 from ..models import Batch, BatchItem, BatchResultProblem
 from ..services import batches as services
-from . import display
 from .base import RemoteObjectAdmin, link
+from .display import folded_json, progress
 
 #: How many results and problems the batch page shows; the rest are a link away.
 PREVIEW = 10
@@ -66,6 +66,10 @@ class BatchAdmin(RemoteObjectAdmin):
         "error_file_link",
         "results",
         "problems",
+        "results_ingested_at",
+        "results_read",
+        "results_stored",
+        "results_problem_count",
         "remote_created_at",
         "in_progress_at",
         "finalizing_at",
@@ -134,11 +138,11 @@ class BatchAdmin(RemoteObjectAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, obj: Batch) -> SafeString:
-        return display.progress(obj.request_completed + obj.request_failed, obj.request_total, "requests")
+        return progress(obj.request_completed + obj.request_failed, obj.request_total, "requests")
 
     @admin.display(description="progress")
     def progress_column(self, obj: Batch) -> SafeString:
-        return display.progress(obj.request_completed + obj.request_failed, obj.request_total, compact=True)
+        return progress(obj.request_completed + obj.request_failed, obj.request_total, compact=True)
 
     @admin.display(description="results", ordering="results_stored")
     def results_column(self, obj: Batch) -> SafeString | str:
@@ -299,15 +303,15 @@ class BatchItemAdmin(ReadOnlyAdmin):
 
     @admin.display(description="request body")
     def request(self, obj: BatchItem) -> SafeString:
-        return display.folded_json(obj.request_body, "Show the request")
+        return folded_json(obj.request_body, "Show the request")
 
     @admin.display(description="response body")
     def response(self, obj: BatchItem) -> SafeString:
-        return display.folded_json(obj.response_body, "Show the response")
+        return folded_json(obj.response_body, "Show the response")
 
     @admin.display(description="error")
     def error_json(self, obj: BatchItem) -> SafeString:
-        return display.folded_json(obj.error, "Show the error")
+        return folded_json(obj.error, "Show the error")
 
 
 @admin.register(BatchResultProblem)

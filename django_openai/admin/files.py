@@ -15,8 +15,8 @@ from django.utils.safestring import SafeString
 from ..client import APIError
 from ..models import File, Upload
 from ..services import files as services
-from . import display
 from .base import OperationsMixin, RemoteObjectAdmin, link
+from .display import badge, bytes_label, progress
 
 
 @admin.register(File)
@@ -63,7 +63,7 @@ class FileAdmin(RemoteObjectAdmin):
 
     @admin.display(description="size", ordering="bytes")
     def size(self, obj: File) -> str:
-        return display.bytes_label(obj.bytes)
+        return bytes_label(obj.bytes)
 
     @admin.display(description="content")
     def download(self, obj: File) -> SafeString:
@@ -202,15 +202,15 @@ class UploadAdmin(OperationsMixin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Upload) -> SafeString:
-        return display.badge(obj.status)
+        return badge(obj.status)
 
     @admin.display(description="progress")
     def progress_bar(self, obj: Upload) -> SafeString:
-        return display.progress(obj.bytes_sent, obj.total_bytes, "bytes")
+        return progress(obj.bytes_sent, obj.total_bytes, "bytes")
 
     @admin.display(description="progress")
     def progress_column(self, obj: Upload) -> SafeString:
-        return display.progress(obj.bytes_sent, obj.total_bytes, compact=True)
+        return progress(obj.bytes_sent, obj.total_bytes, compact=True)
 
     @admin.display(description="remote upload id")
     def upload_id(self, obj: Upload) -> str:

@@ -13,9 +13,9 @@ from django.utils.safestring import SafeString
 
 from ..models import FineTuningCheckpoint, FineTuningEvent, FineTuningJob
 from ..services import fine_tuning as services
-from . import display
 from .base import RemoteObjectAdmin, link
 from .batches import ReadOnlyAdmin
+from .display import progress
 
 #: How many of the newest events the job's page lists; the rest are a link away.
 RECENT_EVENTS = 15
@@ -107,14 +107,14 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
     def progress_bar(self, obj: FineTuningJob) -> SafeString:
         total = getattr(obj, "total_steps", None)
         if obj.status == "succeeded" and total:
-            return display.progress(total, total, "steps")
-        return display.progress(getattr(obj, "last_step", None), total, "steps")
+            return progress(total, total, "steps")
+        return progress(getattr(obj, "last_step", None), total, "steps")
 
     @admin.display(description="progress")
     def progress_column(self, obj: FineTuningJob) -> SafeString:
         total = getattr(obj, "total_steps", None)
         done = total if obj.status == "succeeded" else getattr(obj, "last_step", None)
-        return display.progress(done, total, compact=True)
+        return progress(done, total, compact=True)
 
     @admin.display(description="loss")
     def loss_chart(self, obj: FineTuningJob) -> SafeString:

@@ -24,8 +24,8 @@ from ..services import exports
 from ..services import files as file_services
 from ..services import fine_tuning as job_services
 from ..services.sync import import_remote, sync_names
-from .base import FAILURES, reason
 from .forms import BatchOptionsForm, BatchUploadForm, FineTuneForm, SyncForm, UploadForm
+from .outcomes import FAILURES, reason
 
 
 def _url(model_admin: Any, model: Any, name: str, *args: Any) -> str:

@@ -11,7 +11,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 
 from ..conf import app_settings
-from . import errors
+from .errors import translate
 from .schema import auto_schema
 
 
@@ -58,7 +58,7 @@ class APIView(generics.GenericAPIView):
         return owned(super().get_queryset(), self.request.user, self.owner_field)
 
     def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(errors.translate(exc))
+        return super().handle_exception(translate(exc))
 
     @property
     def client_alias(self) -> str:
