@@ -17,7 +17,7 @@ from . import conf
 from .client._http import is_valid_http_url, make_timeout
 from .client.providers import PROVIDERS
 
-_TOP_LEVEL_KEYS = {"CLIENTS", *conf.DEFAULTS}
+_TOP_LEVEL_KEYS = {"CLIENTS", "GATEWAY", *conf.DEFAULTS}
 
 
 @checks.register("django_openai")

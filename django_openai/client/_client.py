@@ -68,19 +68,37 @@ class _ResourceTree:
         timeout: Any = None,
         raw: bool = False,
         stream: bool = False,
+        content: bytes | None = None,
+        max_retries: int | None = None,
     ) -> Any:
-        """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``) or a stream of dicts."""
+        """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``), a stream of dicts
+        (``stream=True``), or the body unread as it arrives (``raw=True, stream=True``: a
+        :class:`BinaryResponse`, whose ``iter_bytes(None)`` yields each chunk as it is received).
+
+        ``content`` is a JSON body already encoded, sent as it is; ``body`` then only tells the
+        provider what it needs (Azure's deployment path takes the model from it).
+        """
         from ._request import RequestOptions, build_options
 
         opts: RequestOptions = build_options(
             method.upper(),
             path,
-            {**(body or {}), "extra_query": query, "extra_headers": headers, "timeout": timeout},
+            {
+                **(body or {}),
+                "extra_query": query,
+                "extra_headers": headers,
+                "timeout": timeout,
+                "max_retries": max_retries,
+            },
             files=files,
             in_query=False,
         )
-        opts.cast = bytes if raw else None
-        if stream:
+        opts.content = content
+        if raw and stream:
+            opts.stream_body = True
+        elif raw:
+            opts.cast = bytes
+        elif stream:
             from ._streaming import RawJSON
 
             opts.stream_cast = RawJSON
