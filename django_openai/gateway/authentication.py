@@ -124,7 +124,7 @@ def _load_key(prefix: str, digest: str) -> _KeyState:
     principal = Principal(
         user_id=user.pk,
         username=user.get_username(),
-        groups=frozenset(user.groups.values_list("name", flat=True)),
+        groups=_group_names(user),
         key_id=key.pk,
         key_prefix=key.prefix,
         key_models=tuple(key.allowed_models or ()),
@@ -137,11 +137,24 @@ def _load_key(prefix: str, digest: str) -> _KeyState:
     return _KeyState(principal, revoked=key.revoked_at is not None)
 
 
+def _group_names(user: Any) -> frozenset[str]:
+    groups = getattr(user, "groups", None)  # custom user models may have none
+    return frozenset(groups.values_list("name", flat=True)) if groups is not None else frozenset()
+
+
 def forget_key(prefix: str) -> None:
     """Drop a key's cached lookup (its row changed: revoked, edited or deleted)."""
     digest = _digest_by_prefix.pop(prefix, None)
     if digest is not None:
         _cache.pop(digest, None)
+
+
+def forget_user(user_id: Any) -> None:
+    """Drop the cached keys of one user (their groups or active flag changed)."""
+    for digest, (_, state) in list(_cache.items()):
+        if state.principal is not None and state.principal.user_id == user_id:
+            _cache.pop(digest, None)
+            _digest_by_prefix.pop(state.principal.key_prefix, None)
 
 
 def forget_all() -> None:
@@ -188,7 +201,7 @@ def session_principal(request: Any, config: GatewayConfig) -> Principal | None:
     return Principal(
         user_id=user.pk,
         username=user.get_username(),
-        groups=frozenset(user.groups.values_list("name", flat=True)),
+        groups=_group_names(user),
         requests_per_minute=config.session_requests_per_minute,
         tokens_per_minute=config.session_tokens_per_minute,
     )

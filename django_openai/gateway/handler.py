@@ -7,6 +7,7 @@ a :class:`~.relay.Relay`, which records the call when it ends.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from .metering import estimate_input_tokens
 from .principal import Principal
 from .relay import Relay
 from .usage import CallRecord
+
+logger = logging.getLogger("django_openai.gateway")
 
 try:  # parsing the request is on the hot path: orjson when installed
     from orjson import loads as _loads
@@ -95,6 +98,18 @@ def error_response(exc: errors.GatewayError) -> GatewayResponse:
 
 
 async def handle(request: GatewayRequest) -> GatewayResponse:
+    try:
+        return await _handle(request)
+    except Exception:
+        # A fault of ours or of the configuration (the system checks name it): the caller still
+        # gets OpenAI's shape, and the details stay in the server's log.
+        logger.exception("gateway error on %s /v1/%s", request.method, request.path)
+        return error_response(
+            errors.GatewayError(500, "The gateway failed to handle this request.", type="server_error")
+        )
+
+
+async def _handle(request: GatewayRequest) -> GatewayResponse:
     config = get_config()
     path = request.path.strip("/")
     call: CallRecord | None = None

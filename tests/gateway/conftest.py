@@ -113,8 +113,6 @@ def gateway(transactional_db: Any, use_openai_fake: Any) -> Iterator[Callable[..
     """Configure the gateway (``gateway(ROUTES=..., ...)`` to change its settings) with the default
     alias on the fake; limits in Redis when the suite runs with a Redis broker."""
     fake = use_openai_fake("default")
-    clients = dict(settings.DJANGO_OPENAI["CLIENTS"])
-    clients["default"] = {**clients["default"], "API_KEY": REAL_KEY}
     fake.api_key = fake.fake.api_key = REAL_KEY  # the fake refuses any other key, as OpenAI would
     active: list[Any] = []
 
@@ -123,6 +121,10 @@ def gateway(transactional_db: Any, use_openai_fake: Any) -> Iterator[Callable[..
         redis_url = _redis_url()
         if redis_url:
             values.setdefault("REDIS_URL", redis_url)
+        clients = {
+            alias: {**entry, "API_KEY": REAL_KEY} if entry.get("BASE_URL") == fake.base_url else entry
+            for alias, entry in settings.DJANGO_OPENAI["CLIENTS"].items()
+        }
         override = override_settings(
             DJANGO_OPENAI={**settings.DJANGO_OPENAI, "CLIENTS": clients, "GATEWAY": values}
         )

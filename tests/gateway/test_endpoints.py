@@ -20,7 +20,9 @@ def sdk(server, key):
 
 
 def rows(count=1):
-    return wait_for(lambda: (found := list(UsageRecord.objects.order_by("id"))) and len(found) >= count and found)
+    return wait_for(
+        lambda: (found := list(UsageRecord.objects.order_by("id"))) and len(found) >= count and found
+    )
 
 
 def direct_usage(fake, **request):
@@ -35,7 +37,9 @@ def server(request):
 
 def test_chat_completion(gateway, server, key, user):
     fake = gateway()
-    reply = sdk(server, key).chat.completions.with_raw_response.create(model="gpt-4.1-mini", messages=MESSAGES)
+    reply = sdk(server, key).chat.completions.with_raw_response.create(
+        model="gpt-4.1-mini", messages=MESSAGES
+    )
     completion = reply.parse()
     assert "gateway" in completion.choices[0].message.content
     (row,) = rows()
@@ -60,7 +64,9 @@ def test_chat_completion(gateway, server, key, user):
 
 def test_chat_stream_asks_upstream_for_usage_and_hides_it(gateway, server, key):
     fake = gateway()
-    chunks = list(sdk(server, key).chat.completions.create(model="gpt-4.1-mini", messages=MESSAGES, stream=True))
+    chunks = list(
+        sdk(server, key).chat.completions.create(model="gpt-4.1-mini", messages=MESSAGES, stream=True)
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text and all(c.usage is None and c.choices for c in chunks)  # no usage chunk: not asked for
     assert json.loads(fake.requests[-1].body)["stream_options"] == {"include_usage": True}
@@ -84,7 +90,10 @@ def test_chat_stream_with_usage_asked_for_keeps_the_usage_chunk(gateway, asgi_ga
     )
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     (row,) = rows()
-    assert row.total_tokens == chunks[-1].usage.total_tokens and row.output_tokens == chunks[-1].usage.completion_tokens
+    assert (
+        row.total_tokens == chunks[-1].usage.total_tokens
+        and row.output_tokens == chunks[-1].usage.completion_tokens
+    )
 
 
 def test_responses_stream(gateway, server, key):
@@ -106,7 +115,9 @@ def test_responses_stream(gateway, server, key):
 
 def test_embeddings(gateway, asgi_gateway, key):
     gateway()
-    result = sdk(asgi_gateway, key).embeddings.create(model="text-embedding-3-small", input=["one two", "three"])
+    result = sdk(asgi_gateway, key).embeddings.create(
+        model="text-embedding-3-small", input=["one two", "three"]
+    )
     assert len(result.data) == 2 and len(result.data[0].embedding) == 1536
     (row,) = rows()
     assert (row.endpoint, row.input_tokens, row.total_tokens) == (
