@@ -135,10 +135,25 @@ def gateway(transactional_db: Any, use_openai_fake: Any) -> Iterator[Callable[..
     configure()
     _reset_state()
     yield configure
+    _flush_servers()  # before the test database is emptied
     for override in reversed(active):
         override.disable()
     fake.fake.api_key = None
     _reset_state()
+
+
+def flush_usage() -> None:
+    """Write what the live servers' usage buffers hold, now."""
+    _flush_servers()
+
+
+def _flush_servers() -> None:
+    from django_openai.gateway import usage
+
+    for loops in _loops.values():
+        for loop in loops:
+            if loop.is_running():
+                asyncio.run_coroutine_threadsafe(usage.flush(), loop).result(10)
 
 
 def _reset_state() -> None:
