@@ -75,7 +75,9 @@ def _remember_loop(port: int, app: Any) -> Any:
     return wrapped
 
 
-@pytest.fixture(scope="session")
+# Package scope: the servers stop when the gateway tests end (a test elsewhere that patches
+# asyncio.sleep would otherwise make uvicorn's idle loop spin).
+@pytest.fixture(scope="package")
 def asgi_gateway() -> Iterator[LiveServer]:
     """The fast mount: ``gateway_asgi(get_asgi_application())``."""
     from django.core.asgi import get_asgi_application
@@ -88,9 +90,10 @@ def asgi_gateway() -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    _loops.pop(server.port, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def include_gateway() -> Iterator[LiveServer]:
     """The simple mount: Django alone, ``path("v1/", include("django_openai.gateway.urls"))``."""
     from django.core.asgi import get_asgi_application
