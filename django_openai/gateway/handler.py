@@ -80,8 +80,6 @@ class GatewayRequest:
     started: float = field(default_factory=time.perf_counter)
     #: Resolves the Django session's user (with its CSRF check), or None when there is no cookie.
     session: Callable[[], Awaitable[Principal | None]] | None = None
-    #: Write this call's usage record before the body ends (WSGI: the event loop ends with it).
-    flush_usage: bool = False
 
 
 @dataclass(slots=True)
@@ -233,7 +231,6 @@ async def _relay(
         sse=sse,
         strip_usage=strip_usage,
         estimated_input=estimate_input_tokens(payload) if sse else 0,
-        flush_when_done=request.flush_usage,
     )
     return GatewayResponse(int(raw.status_code), out_headers, stream=relay)
 

@@ -37,7 +37,6 @@ class Relay:
         sse: bool,
         strip_usage: bool = False,
         estimated_input: int = 0,
-        flush_when_done: bool = False,
     ) -> None:
         self.body = body
         self.call = call
@@ -46,7 +45,6 @@ class Relay:
         self.sse_meter = SSEMeter(strip_usage=strip_usage) if sse else None
         self.json_meter = None if sse else JSONMeter()
         self.estimated_input = estimated_input
-        self.flush_when_done = flush_when_done
         self._started = self._finished = False
         self._loop = asyncio.get_running_loop()
 
@@ -110,5 +108,3 @@ class Relay:
         elif self.json_meter is not None:
             call.tokens = self.json_meter.usage()
         usage.record(call)
-        if self.flush_when_done:
-            await usage.flush()

@@ -3,8 +3,8 @@
 A finished call leaves a :class:`CallRecord` in the buffer of its event loop; the buffer is written
 every ``USAGE_FLUSH_SECONDS`` (or as soon as ``USAGE_FLUSH_SIZE`` records wait) with one INSERT,
 on the gateway's database thread, and counted against the limits at the same time. The ASGI mount
-flushes what is left when the server shuts down (lifespan); a response served under WSGI flushes
-its own record when it ends, since its event loop does not outlive it.
+flushes what is left when the server shuts down (lifespan); a view served under WSGI flushes its
+own record before it returns, since its event loop does not outlive it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +42,6 @@ class CallRecord:
     streamed: bool = False
     upstream_request_id: str = ""
     error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class UsageBuffer:

@@ -2,7 +2,8 @@
 
 Every request walks the project's middleware chain first, which costs time on each call and
 throughput on streams (docs/gateway.md#mounting); ``asgi.gateway_asgi`` avoids that. Under WSGI a
-stream is buffered whole by Django (an async iterator under WSGI), so serve the site with ASGI.
+response is read whole before it is sent (its event loop ends with the view), so serve the site
+with ASGI.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .authentication import session_principal
 from .config import get as get_config
 from .handler import GatewayRequest, GatewayResponse, error_response, handle
 from .principal import Principal
+from .relay import Relay, UpstreamCutOff
 
 
 @csrf_exempt  # keys need no CSRF token; session calls are checked in session_principal
@@ -48,10 +50,17 @@ async def gateway_view(request: HttpRequest, path: str = "") -> HttpResponse | S
             body,
             started,
             session=session,
-            flush_usage=under_wsgi,
         )
     )
-    if response.stream is None and under_wsgi:
+    if under_wsgi:
+        # This event loop ends with the view, and the upstream connection with it: read the whole
+        # body now (Django would buffer a stream under WSGI anyway) and write the usage record.
+        if response.stream is not None:
+            relay, response.stream = response.stream, None
+            try:
+                response.body = b"".join([chunk async for chunk in _chunks_of(relay)])
+            except UpstreamCutOff as exc:
+                response = error_response(errors.upstream_unavailable(str(exc)))
         await usage.flush()
     return _django_response(response)
 
@@ -70,6 +79,11 @@ def _django_response(response: GatewayResponse) -> HttpResponse | StreamingHttpR
 async def _chunks(response: GatewayResponse) -> AsyncIterator[bytes]:
     relay = response.stream
     assert relay is not None
+    async for chunk in _chunks_of(relay):
+        yield chunk
+
+
+async def _chunks_of(relay: Relay) -> AsyncIterator[bytes]:
     try:
         async for chunk in relay:
             yield chunk

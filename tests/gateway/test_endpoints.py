@@ -151,3 +151,29 @@ def test_costs_come_from_the_price_table(gateway, asgi_gateway, key):
     (row,) = rows()
     expected = (completion.usage.prompt_tokens * 0.40 + completion.usage.completion_tokens * 1.60) / 1e6
     assert float(row.cost) == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_include_mount_under_wsgi_records_before_its_loop_ends(gateway, key):
+    from django.test import Client
+
+    gateway()
+    body = {"model": "gpt-4.1-mini", "messages": MESSAGES}
+    response = Client().post(
+        "/v1/chat/completions",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 200 and json.loads(b"".join(response))["choices"]
+    streamed = Client().post(
+        "/v1/chat/completions",
+        data=json.dumps({**body, "stream": True}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert b"data: [DONE]" in b"".join(streamed)
+    # No server loop outlives these requests: the rows were written before each response ended.
+    assert [(r.status, r.streamed) for r in UsageRecord.objects.order_by("id")] == [
+        ("ok", False),
+        ("ok", True),
+    ]
