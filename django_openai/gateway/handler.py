@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - orjson is an optional extra
 class Endpoint:
     name: str  # as recorded: chat.completions, responses...
     upstream_path: str
-    needs_model: bool = True
+    #: The model to route by when the request names none (moderations have a default model).
     default_model: str = ""
     streams: bool = True
 
@@ -49,7 +49,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     "moderations": Endpoint(
         "moderations",
         "/moderations",
-        needs_model=False,
         default_model="omni-moderation-latest",
         streams=False,
     ),
