@@ -19,6 +19,10 @@ import contextlib
 import time
 from typing import Any
 
+# Neither needs Django's apps to be ready (the handler, imported on first use, does).
+from . import errors
+from .config import get as get_config
+
 Scope = dict[str, Any]
 Receive = Any
 Send = Any
@@ -58,9 +62,6 @@ class GatewayASGI:
     async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         started = time.perf_counter()
         handler = self._modules()
-        from . import errors
-        from .config import get as get_config
-
         headers = {
             name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
         }
@@ -154,7 +155,6 @@ def _session_loader(scope: Scope, headers: dict[str, str], body: bytes) -> Any:
 
         from . import db
         from .authentication import session_principal
-        from .config import get as get_config
 
         request = ASGIRequest(scope, io.BytesIO(body))
         return await db.run(session_principal, request, get_config())

@@ -60,7 +60,7 @@ class Relay:
     def __del__(self) -> None:
         # A response dropped before its body was read still frees its upstream connection.
         if not self._started and not self._finished and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self.aclose()))
+            self._loop.call_soon_threadsafe(_close_later, self)
 
     async def _run(self) -> AsyncIterator[bytes]:
         self._started = True
@@ -108,3 +108,12 @@ class Relay:
         elif self.json_meter is not None:
             call.tokens = self.json_meter.usage()
         usage.record(call)
+
+
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _close_later(relay: Relay) -> None:
+    task = asyncio.get_running_loop().create_task(relay.aclose())
+    _closing.add(task)  # a reference until it is done: the loop keeps only weak ones
+    task.add_done_callback(_closing.discard)
