@@ -249,6 +249,12 @@ class AsyncStream(_StreamBase[T]):
         await self.close()
 
 
+def _cut_off(exc: Exception) -> APIConnectionError:
+    if isinstance(exc, _http.TimeoutException):
+        return APITimeoutError("Timed out while reading the body.")
+    return APIConnectionError(f"The body was cut off: {type(exc).__name__}.")
+
+
 class BinaryResponse:
     """A binary body (file content, speech audio) that can be streamed to a file."""
 
@@ -266,8 +272,12 @@ class BinaryResponse:
             self.response.close()
 
     def iter_bytes(self, chunk_size: int | None = 65536) -> Iterator[bytes]:
+        """The body in pieces of ``chunk_size`` bytes, or as each piece arrives (``None``).
+        A connection lost mid-body raises :class:`APIConnectionError`."""
         try:
             yield from self.response.iter_bytes(chunk_size)
+        except _http.TransportError as exc:
+            raise _cut_off(exc) from exc
         finally:
             self.response.close()
 
@@ -304,9 +314,13 @@ class AsyncBinaryResponse:
             await self.response.aclose()
 
     async def iter_bytes(self, chunk_size: int | None = 65536) -> AsyncIterator[bytes]:
+        """The body in pieces of ``chunk_size`` bytes, or as each piece arrives (``None``: what a
+        relay wants). A connection lost mid-body raises :class:`APIConnectionError`."""
         try:
             async for chunk in self.response.aiter_bytes(chunk_size):
                 yield chunk
+        except _http.TransportError as exc:
+            raise _cut_off(exc) from exc
         finally:
             await self.response.aclose()
 
