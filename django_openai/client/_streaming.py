@@ -186,6 +186,10 @@ class Stream(_StreamBase[T]):
         return self._iterate()
 
     def _iterate(self) -> Iterator[T]:
+        if self.response.is_closed:
+            # Read to its end or closed: a second loop (a helper's get_final_completion() after
+            # the caller's own) finds nothing more, as a spent iterator would.
+            return
         try:
             try:
                 for chunk in self.response.iter_bytes():
@@ -220,6 +224,8 @@ class AsyncStream(_StreamBase[T]):
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[T]:
+        if self.response.is_closed:
+            return  # see Stream._iterate
         try:
             try:
                 async for chunk in self.response.aiter_bytes():
