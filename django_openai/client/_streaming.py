@@ -134,6 +134,8 @@ class _StreamBase(Generic[T]):
         self.request_id: str | None = response.headers.get("x-request-id")
         #: True once the server sent ``[DONE]``.
         self.done = False
+        #: Read to its end or closed: iterating again yields nothing.
+        self._spent = False
         self._end = StreamEnd()
         self.decoder = SSEDecoder()
 
@@ -186,7 +188,7 @@ class Stream(_StreamBase[T]):
         return self._iterate()
 
     def _iterate(self) -> Iterator[T]:
-        if self.response.is_closed:
+        if self._spent:
             # Read to its end or closed: a second loop (a helper's get_final_completion() after
             # the caller's own) finds nothing more, as a spent iterator would.
             return
@@ -208,6 +210,7 @@ class Stream(_StreamBase[T]):
             self.close()
 
     def close(self) -> None:
+        self._spent = True
         self.response.close()
 
     def __enter__(self) -> Stream[T]:
@@ -224,7 +227,7 @@ class AsyncStream(_StreamBase[T]):
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[T]:
-        if self.response.is_closed:
+        if self._spent:
             return  # see Stream._iterate
         try:
             try:
@@ -246,6 +249,7 @@ class AsyncStream(_StreamBase[T]):
             await self.close()
 
     async def close(self) -> None:
+        self._spent = True
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncStream[T]:
@@ -300,6 +304,7 @@ class BinaryResponse:
     stream_to_file = write_to_file
 
     def close(self) -> None:
+        self._spent = True
         self.response.close()
 
     def __enter__(self) -> BinaryResponse:
@@ -343,6 +348,7 @@ class AsyncBinaryResponse:
     stream_to_file = write_to_file
 
     async def close(self) -> None:
+        self._spent = True
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncBinaryResponse:
