@@ -10,6 +10,8 @@ class DjangoOpenAIConfig(AppConfig):
         # The checks, the settings listener, and the tasks: registered in every process, the
         # web's too, since services start tasks by name (they sit below tasks and never import them).
         from . import checks, clients, tasks  # noqa: F401
+        from .gateway import checks as gateway_checks  # noqa: F401 - the gateway's settings checks
+        from .gateway import receivers  # noqa: F401 - drops a key's cached lookup when it changes
         from .models.base import remote_kinds
 
         # Every mirror model of the project is known from here on; one without a remote_kind

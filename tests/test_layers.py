@@ -33,6 +33,7 @@ LAYERS = {
     "api": 4,
     "downloads": 4,
     "management": 4,
+    "gateway": 4,
     "apps": 5,  # the app config and the package's facade wire everything together
     "": 5,
 }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_openai', '0003_hardening_webhooks_ingestion'),
+        ('django_openai', '0004_gateway'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
