@@ -12,15 +12,24 @@ import logging
 from celery import current_app, shared_task
 from django.apps import apps
 
-from .models import Batch
+from .client import APIError
+from .models import Batch, Upload
 from .models.base import RemoteObject
-from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, SWEEP_TASK
-from .services import polling
+from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, SWEEP_TASK, UPLOAD_TASK
+from .services import files, polling
 from .services.batches import ingest_batch_results as ingest
 
 logger = logging.getLogger("django_openai.tasks")
 
-__all__ = ["BEAT_SCHEDULE", "ingest_batch_results", "poll_object", "run_follow_up", "sweep", "sweep_task"]
+__all__ = [
+    "BEAT_SCHEDULE",
+    "ingest_batch_results",
+    "poll_object",
+    "run_follow_up",
+    "send_upload",
+    "sweep",
+    "sweep_task",
+]
 
 
 def sweep() -> int:
@@ -69,3 +78,21 @@ def ingest_batch_results(pk: int) -> int:
     count = ingest(batch)
     logger.info("batch %s: %d result rows stored", batch.openai_id, count)
     return count
+
+
+@shared_task(name=UPLOAD_TASK, ignore_result=True, acks_late=True)
+def send_upload(pk: int) -> str | None:
+    """Send a received file staged on an :class:`Upload` row, in parts (``services.files.receive_file``).
+
+    An API error is recorded on the row (``status`` failed, ``error``) and ends the task: the
+    upload is resumed on request (``services.files.retry_upload``), sending only missing parts.
+    """
+    upload = Upload.objects.filter(pk=pk).first()
+    if upload is None:
+        return None
+    try:
+        file = files.send_upload(upload)
+    except APIError as exc:
+        logger.warning("upload %s (%s) failed: %s", pk, upload.filename, exc)
+        return None
+    return file.openai_id if file is not None else None

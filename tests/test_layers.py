@@ -30,6 +30,8 @@ LAYERS = {
     "tasks": 4,  # the ways in: Celery, webhooks, admin, commands
     "webhooks": 4,
     "admin": 4,
+    "api": 4,
+    "downloads": 4,
     "management": 4,
     "gateway": 4,
     "apps": 5,  # the app config and the package's facade wire everything together
