@@ -1,12 +1,17 @@
-"""Django models: mirrors of the API's long-lived objects, and webhook deliveries."""
+"""Django models: mirrors of the API's long-lived objects, assistants and threads, webhook deliveries."""
 
+from .assistants import Assistant, AssistantVersion
 from .base import RemoteObject
 from .batches import Batch, BatchItem, BatchResultProblem
 from .files import File, Upload
 from .fine_tuning import FineTuningCheckpoint, FineTuningEvent, FineTuningJob
+from .runs import Run, RunEvent
+from .threads import Thread, ThreadItem
 from .webhooks import WebhookDelivery
 
 __all__ = [
+    "Assistant",
+    "AssistantVersion",
     "Batch",
     "BatchItem",
     "BatchResultProblem",
@@ -15,6 +20,10 @@ __all__ = [
     "FineTuningEvent",
     "FineTuningJob",
     "RemoteObject",
+    "Run",
+    "RunEvent",
+    "Thread",
+    "ThreadItem",
     "Upload",
     "WebhookDelivery",
 ]
