@@ -68,6 +68,13 @@ ENV_FALLBACKS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Client setting keys read by the app rather than passed to the client.
+APP_CLIENT_KEYS: dict[str, str] = {
+    # How threads run on this client: "responses", "chat", or "auto" (detected once).
+    "THREAD_BACKEND": "auto",
+}
+THREAD_BACKENDS = ("auto", "responses", "chat")
+
 T = TypeVar("T")
 S = TypeVar("S", bound="Section")
 
@@ -171,6 +178,26 @@ def _strings(value: Any) -> list[str]:
     return [str(item) for item in value or []]
 
 
+class ThreadSettings(Section):
+    """``DJANGO_OPENAI["THREADS"]``: how runs of threads behave (see docs/assistants.md)."""
+
+    # Rounds of tool calls a run may make before it fails (the model keeps asking for tools).
+    MAX_TOOL_ROUNDS = Setting(8, _int)
+    # Seconds a function tool may take (a tool's own ``timeout`` wins).
+    TOOL_TIMEOUT_SECONDS = Setting(60.0, _float)
+    # Keep the events of streamed and background runs for readers who reconnect (run.follow()).
+    EVENT_LOG = Setting(True, bool)
+    # The longest a logged event waits before it is written (item ends are written at once).
+    EVENT_FLUSH_SECONDS = Setting(0.1, _float)
+    # How often run.follow() looks for new events.
+    FOLLOW_POLL_SECONDS = Setting(0.2, _float)
+    # How often a run not writing events checks whether it was cancelled (and says it is alive).
+    CANCEL_CHECK_SECONDS = Setting(2.0, _float)
+    # A run in progress that has shown no sign of life for this long is taken for dead: the
+    # thread may start another.
+    RUN_STALE_SECONDS = Setting(600.0, _float)
+
+
 class AppSettings(Section):
     """``DJANGO_OPENAI``, as typed attributes: ``app_settings.POLL_BATCH_SIZE``.
 
@@ -200,6 +227,8 @@ class AppSettings(Section):
     BATCH_INGEST_REQUEST_BODIES = Setting(True, bool)
     # How long an ingestion may run before the sweeper assumes its worker died and starts another.
     BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
+    # Assistants, threads and runs (see docs/assistants.md).
+    THREADS = Nested(ThreadSettings)
 
 
 #: The project's ``DJANGO_OPENAI``, read at use time: ``from django_openai.conf import app_settings``.
@@ -244,6 +273,17 @@ def client_settings(alias: str) -> dict[str, Any]:
         if resolved.get(key) in (None, "") and os.environ.get(env_name):
             resolved[key] = os.environ[env_name]
     return resolved
+
+
+def thread_backend(alias: str) -> str:
+    """``CLIENTS[alias]["THREAD_BACKEND"]``: "responses", "chat" or "auto" (the default)."""
+    value = str(client_settings(alias).get("THREAD_BACKEND") or "auto").lower()
+    if value not in THREAD_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{SETTING}['CLIENTS'][{alias!r}]['THREAD_BACKEND'] is {value!r}: use one of "
+            f"{', '.join(THREAD_BACKENDS)}."
+        )
+    return value
 
 
 def client_kwargs(alias: str) -> dict[str, Any]:

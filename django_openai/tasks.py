@@ -14,13 +14,21 @@ from django.apps import apps
 
 from .models import Batch
 from .models.base import RemoteObject
-from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, SWEEP_TASK
-from .services import polling
+from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, RUN_TASK, SWEEP_TASK
+from .services import polling, runs
 from .services.batches import ingest_batch_results as ingest
 
 logger = logging.getLogger("django_openai.tasks")
 
-__all__ = ["BEAT_SCHEDULE", "ingest_batch_results", "poll_object", "run_follow_up", "sweep", "sweep_task"]
+__all__ = [
+    "BEAT_SCHEDULE",
+    "execute_run",
+    "ingest_batch_results",
+    "poll_object",
+    "run_follow_up",
+    "sweep",
+    "sweep_task",
+]
 
 
 def sweep() -> int:
@@ -69,3 +77,12 @@ def ingest_batch_results(pk: int) -> int:
     count = ingest(batch)
     logger.info("batch %s: %d result rows stored", batch.openai_id, count)
     return count
+
+
+@shared_task(name=RUN_TASK, ignore_result=True, acks_late=False)
+def execute_run(pk: int) -> str:
+    """A background run on the chat backend (docs/assistants.md, "Background runs"). Not acked
+    late: a run that died with its worker is not started again half done; it is left to be
+    taken for dead (``THREADS["RUN_STALE_SECONDS"]``)."""
+    run = runs.execute_run(pk)
+    return run.status if run is not None else "skipped"

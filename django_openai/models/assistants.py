@@ -81,14 +81,13 @@ class Assistant(models.Model):
         if latest is not None and latest.snapshot == _as_stored(snapshot):
             return
         number = (latest.number if latest else 0) + 1
-        AssistantVersion._default_manager.create(assistant=self, number=number, snapshot=snapshot)
-        type(self)._default_manager.filter(pk=self.pk).update(version=number)
+        AssistantVersion.objects.create(assistant=self, number=number, snapshot=snapshot)
+        type(self).objects.filter(pk=self.pk).update(version=number)
         self.version = number
 
     @property
     def latest_version(self) -> AssistantVersion | None:
-        # Through the default manager: the reverse accessor is not typed inside its own module.
-        return AssistantVersion._default_manager.filter(assistant=self).order_by("-number").first()
+        return self.versions.order_by("-number").first()
 
 
 def _as_stored(value: Any) -> Any:

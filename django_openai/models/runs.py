@@ -11,7 +11,7 @@ mirrors leaves out.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -22,9 +22,13 @@ from .assistants import AssistantVersion
 from .base import RemoteObject
 from .kinds import RemoteKind
 from .threads import Thread
+from .verbs import ServiceMethod
+
+if TYPE_CHECKING:  # the verbs' types only: models never import services at run time
+    from ..services import runs as services
+    from ..services._common import async_twin
 
 _SERVICES = "django_openai.services.runs."
-
 
 #: The statuses a run moves through, with the rank the mirror base keeps them in order by.
 RUN_STATUSES = {
@@ -142,6 +146,22 @@ class Run(RemoteObject):
         if isinstance(fmt, str):
             return import_string(fmt).model_validate(self.output_parsed)
         return self.output_parsed
+
+    # Verbs: the service functions themselves (docs/architecture.md, "Verbs").
+    if TYPE_CHECKING:
+        cancel = services.cancel_run
+        acancel = async_twin(services.cancel_run)
+        refresh = services.refresh_run
+        arefresh = async_twin(services.refresh_run)
+        follow = services.follow_run
+        afollow = services.afollow_run
+    else:
+        cancel = ServiceMethod(_SERVICES + "cancel_run")
+        acancel = ServiceMethod(_SERVICES + "acancel_run")
+        refresh = ServiceMethod(_SERVICES + "refresh_run")
+        arefresh = ServiceMethod(_SERVICES + "arefresh_run")
+        follow = ServiceMethod(_SERVICES + "follow_run")
+        afollow = ServiceMethod(_SERVICES + "afollow_run")
 
 
 class RunEvent(models.Model):

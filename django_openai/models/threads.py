@@ -16,9 +16,16 @@ from django.db import models
 
 from .assistants import Assistant
 from .fields import StatusField
+from .verbs import ServiceMethod
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the verbs' types only: models never import services at run time
+    from ..services import runs as run_services
+    from ..services import threads as services
+    from ..services._common import async_twin
     from .runs import Run
+
+_SERVICES = "django_openai.services.threads."
+_RUNS = "django_openai.services.runs."
 
 
 class Backend(models.TextChoices):
@@ -65,6 +72,20 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Thread {self.pk}"
+
+    # Verbs: the service functions themselves (docs/architecture.md, "Verbs").
+    if TYPE_CHECKING:
+        add_message = services.add_message
+        aadd_message = async_twin(services.add_message)
+        run = run_services.run_thread
+        arun = run_services.arun_thread
+        add_items = services.add_items
+    else:
+        add_message = ServiceMethod(_SERVICES + "add_message")
+        aadd_message = ServiceMethod(_SERVICES + "aadd_message")
+        add_items = ServiceMethod(_SERVICES + "add_items")
+        run = ServiceMethod(_RUNS + "run_thread")
+        arun = ServiceMethod(_RUNS + "arun_thread")
 
     @property
     def current_run(self) -> Run | None:
