@@ -96,7 +96,7 @@ def _claim(thread: Thread, run: Run) -> Thread:
     """Make ``run`` the thread's one active run, or raise ThreadBusy (docs/assistants.md,
     "One run at a time"): the row lock serialises two starts on PostgreSQL, and the compare-and-set
     on ``active_run`` keeps the loser out on every database."""
-    row = Thread.objects.select_for_update().select_related("owner").get(pk=thread.pk)
+    row = Thread.objects.select_for_update(of=("self",)).select_related("owner").get(pk=thread.pk)
     if row.archived:
         raise ThreadArchived(f"Thread {thread.pk} is archived: unarchive it to run it.")
     if row.item_count == 0:

@@ -50,3 +50,14 @@ def assistant(db):
 @pytest.fixture
 def thread(assistant):
     return Thread.objects.create(assistant=assistant)
+
+
+@pytest.fixture
+async def async_db():
+    """For async tests: the worker thread's database connection is closed at the end, so that the
+    test database can be dropped."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    yield
+    await sync_to_async(connections.close_all)()
