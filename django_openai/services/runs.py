@@ -400,6 +400,7 @@ def start_background(job: RunJob) -> Run:
             job.interrupt("failed", error_of(exc))
             return run
         with transaction.atomic():
+            run.openai_id = remote["id"]
             save_remote(run, remote)
             run.next_poll_at = timezone.now()  # the next sweep looks at it
             run.save(update_fields=["next_poll_at", "rounds"])
