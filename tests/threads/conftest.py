@@ -36,6 +36,7 @@ def fake(request, backend):
     handle = request.getfixturevalue(
         "openai_fake_inprocess" if request.param == "inprocess" else "openai_fake"
     )
+    assert handle.fake._validator is not None, "every request is checked against the OpenAPI spec"
     with point_alias(handle, THREAD_BACKEND=backend, MAX_RETRIES=0):
         yield handle
 

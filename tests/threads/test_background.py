@@ -221,3 +221,21 @@ def test_a_queued_chat_run_cancelled_before_its_task_never_runs(chat_fake, threa
     assert run.status == "cancelled"
     assert tasks.execute_run(run.pk) == "skipped"
     assert thread.items.count() == 1 and RunEvent.objects.filter(run=run).last().type == "run.failed"
+
+
+def test_a_background_run_can_be_resumed_from_the_provider(responses_fake, thread):
+    from django_openai.services.runs import follow_remote
+
+    thread.add_message("A long task")
+    run = thread.run(background=True)
+    responses_fake.advance(1)
+    events = list(follow_remote(run))
+    assert type(events[0]).__name__ == "ItemStarted" and type(events[-1]) is RunCompleted
+    text = "".join(e.delta for e in events if isinstance(e, TextDelta))
+    assert text and events[-2].text == text
+    # Resumed after the third delta: exactly what came after it, under the provider's numbers.
+    third = [e for e in events if isinstance(e, TextDelta)][2]
+    assert list(follow_remote(run, starting_after=third.sequence)) == events[events.index(third) + 1 :]
+    assert thread.items.count() == 1, "the sweeper stores the items, not the reader"
+    with pytest.raises(ValueError, match="Only a background run on the responses backend"):
+        list(follow_remote(Run(backend="chat", background=True)))

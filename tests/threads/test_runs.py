@@ -75,7 +75,11 @@ def test_the_same_events_on_both_backends(fake, thread, backend):
     deltas = [e for e in seen if isinstance(e, TextDelta)]
     completed = seen[-2]
     assert "".join(d.delta for d in deltas) == completed.text == thread.items.get(position=2).text
-    assert {d.item_id for d in deltas} == {seen[1].item_id}, "every delta names the message it belongs to"
+    assert {d.item_id for d in deltas} == {seen[1].item_id} == {completed.item_id}, "one id for the message"
+    stored = thread.items.get(position=2)
+    assert stored.remote_id == (completed.item_id if backend == "responses" else ""), (
+        "chat items have no remote id"
+    )
     assert (completed.position, completed.item_type, completed.role) == (2, "message", "assistant")
     assert [e.sequence for e in seen] == list(range(1, len(seen) + 1))
     assert {e.run_id for e in seen} == {run.pk}
