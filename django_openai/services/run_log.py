@@ -95,13 +95,20 @@ def final_event(run: Run, sequence: int = 0) -> RunEventBase:
     )
 
 
+FINAL_TYPES = (RunCompleted.type, RunFailed.type)
+
+
 def _step(run_id: int, after: int) -> tuple[list[RunEventBase], Run | None, bool]:
-    """The logged events after ``after``, the run, and whether it had ended before they were read."""
+    """The logged events after ``after``; and, once the run has ended and they are all read, the
+    run's final event to make up (its log is gone, or was never kept) or None."""
     # The status first: a run's last events are written with its end, so an ended run's log is whole.
     run = Run.objects.filter(pk=run_id).first()
     ended = run is None or run.status in TERMINAL
     rows = RunEvent.objects.filter(run_id=run_id, sequence__gt=after).order_by("sequence")
     events = [event_from_dict(data) for data in rows.values_list("data", flat=True)[:READ_BATCH]]
+    seen_end = ended and run is not None and not events
+    if seen_end and RunEvent.objects.filter(run_id=run_id, type__in=FINAL_TYPES).exists():
+        run = None  # the reader saw the end already
     return events, run, ended
 
 
