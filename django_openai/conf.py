@@ -187,12 +187,14 @@ class ThreadSettings(Section):
     TOOL_TIMEOUT_SECONDS = Setting(60.0, _float)
     # Keep the events of streamed and background runs for readers who reconnect (run.follow()).
     EVENT_LOG = Setting(True, bool)
+    # How long the events of an ended run are kept (the sweeper deletes them then).
+    EVENT_RETENTION_SECONDS = Setting(3600.0, _float)
     # The longest a logged event waits before it is written (item ends are written at once).
     EVENT_FLUSH_SECONDS = Setting(0.1, _float)
     # How often run.follow() looks for new events.
     FOLLOW_POLL_SECONDS = Setting(0.2, _float)
-    # How often a run not writing events checks whether it was cancelled (and says it is alive).
-    CANCEL_CHECK_SECONDS = Setting(2.0, _float)
+    # How often a run checks whether it was cancelled (and shows it is alive).
+    CANCEL_CHECK_SECONDS = Setting(1.0, _float)
     # A run in progress that has shown no sign of life for this long is taken for dead: the
     # thread may start another.
     RUN_STALE_SECONDS = Setting(600.0, _float)

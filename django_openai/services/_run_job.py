@@ -157,11 +157,13 @@ class RunJob:
         return time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS
 
     def write(self) -> None:
-        """Store the items the stream finished, write the log, check for a cancel (and say we live)."""
+        """Store the items the stream finished, write the log; now and then, check for a cancel
+        (which also shows the run is alive)."""
         with transaction.atomic():
             self._store_finished()
             self.log.flush()
-            self._check_cancel()
+            if time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS:
+                self._check_cancel()
 
     def _check_cancel(self) -> None:
         self.last_check = time.monotonic()

@@ -167,7 +167,8 @@ def test_a_run_records_the_exact_assistant_version(fake, thread, assistant):
 
 @pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
 @pytest.mark.parametrize("backend", ["responses"], indirect=True)
-def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fake, assistant):
+@pytest.mark.parametrize("stream", [False, True])
+def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fake, assistant, stream):
     counts = {}
     for size in (10, 1000):
         thread = Thread.objects.create(assistant=assistant)
@@ -184,7 +185,7 @@ def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fa
         thread.refresh_from_db()
         thread.add_message("One more question")
         with CaptureQueriesContext(connection) as queries:
-            run = thread.run()
+            run = thread.run(stream=True).until_done() if stream else thread.run()
         assert run.status == "completed" and thread.items.count() == size + 2
         counts[size] = len(
             [q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
