@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
@@ -200,6 +201,46 @@ class ThreadSettings(Section):
     RUN_STALE_SECONDS = Setting(600.0, _float)
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _routes(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(pattern), str(alias)) for pattern, alias in dict(value).items())
+
+
+def _model_lists(value: Any) -> dict[str, tuple[str, ...]]:
+    return {str(name): tuple(patterns) for name, patterns in dict(value).items()}
+
+
+class GatewaySettings(Section):
+    """``DJANGO_OPENAI["GATEWAY"]``: the OpenAI-compatible gateway (docs/gateway.md)."""
+
+    #: Model-name pattern -> client alias, in order; the first match wins.
+    ROUTES: Setting[tuple[tuple[str, str], ...]] = Setting((("*", "default"),), _routes)
+    USER_MODELS: Setting[dict[str, tuple[str, ...]]] = Setting({}, _model_lists)
+    GROUP_MODELS: Setting[dict[str, tuple[str, ...]]] = Setting({}, _model_lists)
+    DEFAULT_MODELS = Setting(("*",), tuple)
+    MAX_BODY_BYTES = Setting(16 * 1024 * 1024, _int)
+    KEY_CACHE_SECONDS = Setting(60.0, _float)
+    REDIS_URL = Setting(None, lambda value: str(value) if value else None)
+    USAGE_FLUSH_SECONDS = Setting(0.5, _float)
+    USAGE_FLUSH_SIZE = Setting(500, _int)
+    STREAM_USAGE = Setting(True, bool)
+    PRICES: Setting[dict[str, Any]] = Setting({}, dict)
+    USER_MONTHLY_TOKEN_BUDGET = Setting(None, _optional_int)
+    USER_MONTHLY_COST_BUDGET = Setting(None, _optional_decimal)
+    SESSION_AUTH = Setting(True, bool)
+    SESSION_REQUESTS_PER_MINUTE = Setting(None, _optional_int)
+    SESSION_TOKENS_PER_MINUTE = Setting(None, _optional_int)
+    UPSTREAM_MAX_RETRIES = Setting(0, _int)
+    MODELS_CACHE_SECONDS = Setting(60.0, _float)
+
+
 class AppSettings(Section):
     """``DJANGO_OPENAI``, as typed attributes: ``app_settings.POLL_BATCH_SIZE``.
 
@@ -231,6 +272,8 @@ class AppSettings(Section):
     BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
     # Assistants, threads and runs (see docs/assistants.md).
     THREADS = Nested(ThreadSettings)
+
+    GATEWAY = Nested(GatewaySettings)
 
 
 #: The project's ``DJANGO_OPENAI``, read at use time: ``from django_openai.conf import app_settings``.

@@ -161,7 +161,8 @@ class RunJob:
         (which also shows the run is alive)."""
         with transaction.atomic():
             self._store_finished()
-            self.log.flush()
+            if self.log.due():
+                self.log.flush()
             if time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS:
                 self._check_cancel()
 
@@ -193,7 +194,6 @@ class RunJob:
     def _completed(self, row: ThreadItem) -> None:
         self.emit(
             ItemCompleted,
-            urgent=True,
             item_id=str(row.content.get("id") or f"item_{row.position}"),
             position=row.position,
             item_type=row.type,

@@ -1,7 +1,7 @@
 """The event log of a run, for readers who reconnect (docs/assistants.md, "Reconnecting").
 
 The process that runs a streamed or background run writes its events to ``RunEvent`` in small
-batches (an item's end at once, deltas at most ``EVENT_FLUSH_SECONDS`` late), the last ones in the
+batches (each at most ``EVENT_FLUSH_SECONDS`` late; a tool's result at once), the last ones in the
 same transaction as the run's end. Any process can then read them: :func:`follow_run` yields the
 events after the sequence a reader saw, then the new ones as they are written (looking every
 ``FOLLOW_POLL_SECONDS``), until the run's final event. The database is the one store every
