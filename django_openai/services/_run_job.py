@@ -276,8 +276,13 @@ class RunJob:
         self.in_flight = False
         with transaction.atomic():
             self._store_finished()
-            if self.run.backend == "responses" and self.round_status in ("completed", "incomplete"):
-                # The remote side holds everything up to here: the next input starts after it.
+            chained = not self.thread.remote_conversation_id
+            if self.run.backend == "responses" and (
+                self.round_status == "completed" or (self.round_status == "incomplete" and not chained)
+            ):
+                # The remote side holds everything up to here: the next input starts after it. (A
+                # chain goes on from completed responses only; after an incomplete one, the next
+                # run sends the cut answer again from the last completed response.)
                 self.thread.remote_position = self.thread.item_count
                 self.thread.last_response_id = self.response_id
                 self.run.openai_id = self.response_id
