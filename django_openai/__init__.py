@@ -12,8 +12,17 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .client import AsyncOpenAI, OpenAI
+    from .tools import tool as tool
+else:
 
-__all__ = ["__version__", "aclose_clients", "close_clients", "get_async_client", "get_client"]
+    def tool(*args: Any, **options: Any) -> Any:
+        """Register a function tool: ``@django_openai.tool`` (see :func:`django_openai.tools.tool`)."""
+        from .tools import tool as _tool
+
+        return _tool(*args, **options)
+
+
+__all__ = ["__version__", "aclose_clients", "close_clients", "get_async_client", "get_client", "tool"]
 
 
 def get_client(alias: str = "default") -> OpenAI:

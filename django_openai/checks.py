@@ -2,7 +2,8 @@
 
 Ids are stable (documented in docs/settings.md): E001 unknown provider, E002 missing key, E003
 Azure without an API version, E004 malformed base URL, E005 bad timeout, E006 malformed settings,
-E007 bad MAX_RETRIES, E008 Azure without an endpoint, W001 unknown client setting.
+E007 bad MAX_RETRIES, E008 Azure without an endpoint, E011 unknown THREAD_BACKEND, W001 unknown
+client setting.
 """
 
 from __future__ import annotations
@@ -57,11 +58,11 @@ def _check_client(alias: str) -> list[checks.CheckMessage]:
         return [checks.Error(str(exc), id="django_openai.E006")]
     errors: list[checks.CheckMessage] = []
     for key in config:
-        if key not in conf.CLIENT_KEYS:
+        if key not in conf.CLIENT_KEYS and key not in conf.APP_CLIENT_KEYS:
             errors.append(
                 checks.Warning(
                     f"{where}[{key!r}] is not a known client setting and is ignored.",
-                    hint=f"Known: {', '.join(sorted(conf.CLIENT_KEYS))}.",
+                    hint=f"Known: {', '.join(sorted([*conf.CLIENT_KEYS, *conf.APP_CLIENT_KEYS]))}.",
                     id="django_openai.W001",
                 )
             )
@@ -111,6 +112,15 @@ def _check_client(alias: str) -> list[checks.CheckMessage]:
                     id="django_openai.E008",
                 )
             )
+    backend = config.get("THREAD_BACKEND")
+    if backend is not None and str(backend).lower() not in conf.THREAD_BACKENDS:
+        errors.append(
+            checks.Error(
+                f"{where}['THREAD_BACKEND'] is {backend!r}, which is not a thread backend.",
+                hint=f"Use one of: {', '.join(conf.THREAD_BACKENDS)} ('auto' detects it once).",
+                id="django_openai.E011",
+            )
+        )
     errors.extend(_check_urls(where, provider_name, config))
     errors.extend(_check_numbers(where, config))
     return errors

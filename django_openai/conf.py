@@ -70,6 +70,13 @@ ENV_FALLBACKS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Client setting keys read by the app rather than passed to the client.
+APP_CLIENT_KEYS: dict[str, str] = {
+    # How threads run on this client: "responses", "chat", or "auto" (detected once).
+    "THREAD_BACKEND": "auto",
+}
+THREAD_BACKENDS = ("auto", "responses", "chat")
+
 T = TypeVar("T")
 S = TypeVar("S", bound="Section")
 
@@ -206,6 +213,28 @@ class APISettings(Section):
     CLIENT_ALIAS = Setting("default", str)
 
 
+class ThreadSettings(Section):
+    """``DJANGO_OPENAI["THREADS"]``: how runs of threads behave (see docs/assistants.md)."""
+
+    # Rounds of tool calls a run may make before it fails (the model keeps asking for tools).
+    MAX_TOOL_ROUNDS = Setting(8, _int)
+    # Seconds a function tool may take (a tool's own ``timeout`` wins).
+    TOOL_TIMEOUT_SECONDS = Setting(60.0, _float)
+    # Keep the events of streamed and background runs for readers who reconnect (run.follow()).
+    EVENT_LOG = Setting(True, bool)
+    # How long the events of an ended run are kept (the sweeper deletes them then).
+    EVENT_RETENTION_SECONDS = Setting(3600.0, _float)
+    # The longest a logged event waits before it is written (item ends are written at once).
+    EVENT_FLUSH_SECONDS = Setting(0.1, _float)
+    # How often run.follow() looks for new events.
+    FOLLOW_POLL_SECONDS = Setting(0.2, _float)
+    # How often a run checks whether it was cancelled (and shows it is alive).
+    CANCEL_CHECK_SECONDS = Setting(1.0, _float)
+    # A run in progress that has shown no sign of life for this long is taken for dead: the
+    # thread may start another.
+    RUN_STALE_SECONDS = Setting(600.0, _float)
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -277,6 +306,8 @@ class AppSettings(Section):
     BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
     # The resource API (django_openai.api, see docs/api.md).
     API = Nested(APISettings)
+    # Assistants, threads and runs (see docs/assistants.md).
+    THREADS = Nested(ThreadSettings)
 
     GATEWAY = Nested(GatewaySettings)
 
@@ -323,6 +354,17 @@ def client_settings(alias: str) -> dict[str, Any]:
         if resolved.get(key) in (None, "") and os.environ.get(env_name):
             resolved[key] = os.environ[env_name]
     return resolved
+
+
+def thread_backend(alias: str) -> str:
+    """``CLIENTS[alias]["THREAD_BACKEND"]``: "responses", "chat" or "auto" (the default)."""
+    value = str(client_settings(alias).get("THREAD_BACKEND") or "auto").lower()
+    if value not in THREAD_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{SETTING}['CLIENTS'][{alias!r}]['THREAD_BACKEND'] is {value!r}: use one of "
+            f"{', '.join(THREAD_BACKENDS)}."
+        )
+    return value
 
 
 def client_kwargs(alias: str) -> dict[str, Any]:

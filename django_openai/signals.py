@@ -17,3 +17,13 @@ batch_ingested_with_errors = Signal()
 fine_tuning_job_succeeded = Signal()
 fine_tuning_job_failed = Signal()
 file_processed = Signal()
+#: A run of a thread was claimed and begins (``instance`` is the Run).
+run_started = Signal()
+#: A run ended completed: its items are stored, ``instance.usage`` and ``instance.parsed`` are set.
+run_completed = Signal()
+#: A run ended otherwise: ``instance.status`` is "failed", "incomplete" or "cancelled", and
+#: ``instance.error`` says why.
+run_failed = Signal()
+#: A function tool ran during a run: ``instance`` (the Run), ``call_id``, ``name``, ``arguments``,
+#: ``output`` (what the model reads) and ``error`` (empty unless the tool failed).
+tool_called = Signal()

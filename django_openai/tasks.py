@@ -15,14 +15,15 @@ from django.apps import apps
 from .client import APIError
 from .models import Batch, Upload
 from .models.base import RemoteObject
-from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, SWEEP_TASK, UPLOAD_TASK
-from .services import files, polling
+from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, RUN_TASK, SWEEP_TASK, UPLOAD_TASK
+from .services import files, polling, run_log, runs
 from .services.batches import ingest_batch_results as ingest
 
 logger = logging.getLogger("django_openai.tasks")
 
 __all__ = [
     "BEAT_SCHEDULE",
+    "execute_run",
     "ingest_batch_results",
     "poll_object",
     "run_follow_up",
@@ -33,7 +34,9 @@ __all__ = [
 
 
 def sweep() -> int:
-    """Claim the due rows of every mirror model and enqueue one poll task per row."""
+    """Claim the due rows of every mirror model and enqueue one poll task per row (and delete the
+    event logs of runs that ended a while ago)."""
+    run_log.prune_events()
     total = 0
     for model in polling.polled_models():
         label = model._meta.label_lower
@@ -96,3 +99,12 @@ def send_upload(pk: int) -> str | None:
         logger.warning("upload %s (%s) failed: %s", pk, upload.filename, exc)
         return None
     return file.openai_id if file is not None else None
+
+
+@shared_task(name=RUN_TASK, ignore_result=True, acks_late=False)
+def execute_run(pk: int) -> str:
+    """A background run on the chat backend (docs/assistants.md, "Background runs"). Not acked
+    late: a run that died with its worker is not started again half done; it is left to be
+    taken for dead (``THREADS["RUN_STALE_SECONDS"]``)."""
+    run = runs.execute_run(pk)
+    return run.status if run is not None else "skipped"

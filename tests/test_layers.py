@@ -24,6 +24,7 @@ LAYERS = {
     "schedules": 1,
     "clients": 1,
     "checks": 1,
+    "tools": 1,  # the function tool registry: imported by projects' tool modules, no Django
     "models": 2,
     "migrations": 2,
     "services": 3,

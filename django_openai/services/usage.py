@@ -1,6 +1,7 @@
 """Usage records: written in bulk, priced from a table, summed for budgets (docs/gateway.md#usage).
 
-Anything that calls a model on a user's behalf records here: the gateway does, thread runs will.
+Anything that calls a model on a user's behalf records here: the gateway does, and so does each
+run of a thread (:func:`record_run_usage`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from ..conf import app_settings
 from ..models.gateway import GatewayKey
+from ..models.runs import Run
 from ..models.usage import UsageRecord
 
 _MILLION = Decimal(1_000_000)
+#: The ``source`` of the usage records of thread runs.
+THREAD_RUN = "thread_run"
 
 
 def record_usage(records: Sequence[UsageRecord]) -> None:
@@ -81,3 +86,55 @@ def month_totals(*, key_id: int | None = None, user_id: int | None = None) -> tu
         raise ValueError("month_totals() needs key_id or user_id")
     totals = rows.aggregate(tokens=Sum("total_tokens"), cost=Sum("cost"))
     return int(totals["tokens"] or 0), Decimal(totals["cost"] or 0)
+
+
+#: A run's status -> the usage record's.
+_RUN_STATUSES = {
+    "completed": UsageRecord.STATUS_OK,
+    "failed": UsageRecord.STATUS_ERROR,
+    "incomplete": UsageRecord.STATUS_INTERRUPTED,
+    "cancelled": "cancelled",
+}
+
+
+def record_run_usage(run: Run) -> UsageRecord | None:
+    """Record an ended run of a thread (docs/assistants.md#usage): one row, source ``thread_run``,
+    for the run's owner, priced from ``GATEWAY["PRICES"]``. Called in the transaction that ends
+    the run; a run that never reached the model (no round) records nothing."""
+    if run.rounds == 0:
+        return None
+    status = _RUN_STATUSES.get(run.status, UsageRecord.STATUS_ERROR)
+    if run.status == "incomplete" and (run.error or {}).get("code") == "disconnected":
+        status = UsageRecord.STATUS_DISCONNECTED
+    latency = run.latency
+    record = UsageRecord(
+        user_id=run.owner_id,
+        source=THREAD_RUN,
+        endpoint="responses" if run.backend == "responses" else "chat.completions",
+        client_alias=run.client_alias,
+        model=run.model,
+        input_tokens=run.input_tokens,
+        output_tokens=run.output_tokens,
+        cached_tokens=run.cached_tokens,
+        reasoning_tokens=run.reasoning_tokens,
+        total_tokens=run.input_tokens + run.output_tokens,
+        usage_estimated=run.usage_estimated,
+        cost=compute_cost(
+            run.model,
+            input_tokens=run.input_tokens,
+            output_tokens=run.output_tokens,
+            cached_tokens=run.cached_tokens,
+            prices=app_settings.GATEWAY.PRICES,
+        ),
+        latency_ms=latency.total_seconds() * 1000 if latency is not None else None,
+        time_to_first_token_ms=(
+            run.time_to_first_token * 1000 if run.time_to_first_token is not None else None
+        ),
+        status=status,
+        streamed=run.stream,
+        upstream_request_id=run.openai_id,
+        error=str((run.error or {}).get("message") or "")[:500],
+        created_at=run.finished_at or timezone.now(),
+    )
+    record_usage([record])
+    return record

@@ -13,7 +13,7 @@ from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from django_openai import tasks
-from django_openai.models import Batch, File, FineTuningJob, RemoteObject
+from django_openai.models import Batch, File, FineTuningJob, RemoteObject, Run
 from django_openai.models.base import kind_of, model_for_event, remote_kinds, synced_models
 
 from ..webhooks.conftest import secrets  # noqa: F401 - the fixture signs with the test secret
@@ -47,7 +47,7 @@ def make_due(row):
 
 
 def test_the_registry_holds_the_package_kinds_and_the_project_kind():
-    assert list(remote_kinds()) == [File, Batch, FineTuningJob, VectorStore]
+    assert list(remote_kinds()) == [File, Batch, FineTuningJob, Run, VectorStore]
     assert list(synced_models()) == ["files", "batches", "fine_tuning", "vector_stores"]
     assert model_for_event("vector_store.completed") is VectorStore
     assert model_for_event("batch.expired") is Batch

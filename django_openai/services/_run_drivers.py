@@ -1,0 +1,113 @@
+"""The two send loops of a run, sync and async: the only difference between them is the I/O.
+
+Each sends a round's request, reads its stream into the job, hands the job's events to the
+reader, runs the round's tools, and goes on until the job says the run is over. What happens when
+the reader goes away (the generator is closed, or its task cancelled) is the same in both: the
+upstream response is closed at once (the ``with`` around it), then the job keeps what arrived
+and ends the run as incomplete (docs/assistants.md, "Streaming").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from ..client import APIStatusError, OpenAIError
+from ._run_job import RunCancelled, RunJob
+from ._run_tools import arun_calls, run_calls
+from .events import RunEventBase
+
+DISCONNECTED = {"code": "disconnected", "message": "The reader went away before the run ended."}
+CANCELLED = {"code": "cancelled", "message": "The run was cancelled."}
+
+
+def error_of(exc: BaseException) -> dict[str, Any]:
+    """A run's ``error`` from an exception (the client's errors are redacted already)."""
+    if isinstance(exc, OpenAIError):
+        code = getattr(exc, "code", None) or type(exc).__name__
+        return {"code": str(code), "message": str(exc)[:2000]}
+    return {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:2000]}
+
+
+def _refused(job: RunJob, exc: BaseException) -> None:
+    # A status error answers the request as a whole: the server changed nothing remotely.
+    if isinstance(exc, APIStatusError):
+        job.in_flight = False
+
+
+def drive(job: RunJob, client: Any) -> Iterator[RunEventBase]:
+    """Run the job with the sync client, yielding its events as they come."""
+    try:
+        yield from job.take_events()
+        while (request := job.next_request()) is not None:
+            path, body = request
+            with client.request("POST", path, body=body, stream=True) as upstream:
+                for event in upstream:
+                    job.feed(event)
+                    if job.write_due():
+                        job.write()
+                    if job.events:
+                        yield from job.take_events()
+            job.end_round()
+            yield from job.take_events()
+            if job.calls:
+                job.tools_done(run_calls(job.calls, job.tool_context))
+                yield from job.take_events()
+    except GeneratorExit:
+        job.interrupt("incomplete", DISCONNECTED)
+        raise
+    except RunCancelled:
+        job.interrupt("cancelled", CANCELLED)
+        yield from job.take_events()
+    except OpenAIError as exc:
+        _refused(job, exc)
+        job.interrupt("failed", error_of(exc))
+        yield from job.take_events()
+    except BaseException as exc:
+        job.interrupt("failed", error_of(exc))
+        raise
+
+
+async def adrive(job: RunJob, client: Any) -> AsyncIterator[RunEventBase]:
+    """Run the job with the async client: the stream holds no thread, the writes hop to one."""
+    write = sync_to_async(job.write)
+    try:
+        for event in job.take_events():
+            yield event
+        while (request := await sync_to_async(job.next_request)()) is not None:
+            path, body = request
+            upstream = await client.request("POST", path, body=body, stream=True)
+            async with upstream:
+                async for raw in upstream:
+                    job.feed(raw)
+                    if job.write_due():
+                        await write()
+                    if job.events:
+                        for event in job.take_events():
+                            yield event
+            await sync_to_async(job.end_round)()
+            for event in job.take_events():
+                yield event
+            if job.calls:
+                results = await arun_calls(job.calls, job.tool_context)
+                await sync_to_async(job.tools_done)(results)
+                for event in job.take_events():
+                    yield event
+    except (GeneratorExit, asyncio.CancelledError):
+        await sync_to_async(job.interrupt)("incomplete", DISCONNECTED)
+        raise
+    except RunCancelled:
+        await sync_to_async(job.interrupt)("cancelled", CANCELLED)
+        for event in job.take_events():
+            yield event
+    except OpenAIError as exc:
+        _refused(job, exc)
+        await sync_to_async(job.interrupt)("failed", error_of(exc))
+        for event in job.take_events():
+            yield event
+    except BaseException as exc:
+        await sync_to_async(job.interrupt)("failed", error_of(exc))
+        raise
