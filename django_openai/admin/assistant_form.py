@@ -54,6 +54,12 @@ def merged_tools(old: list[Any], function_names: list[str], hosted: list[dict[st
     return [*kept, *added, *hosted]
 
 
+def _json_text(value: Any) -> str:
+    """JSON on one line when it is short, indented when it is not."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 70 else json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class JSONTextField(forms.CharField):
     """JSON typed in a text area; ``kind`` (dict or list) is what it must be; blank is ``empty``."""
 
@@ -64,7 +70,7 @@ class JSONTextField(forms.CharField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dict | list):
-            return json.dumps(value, indent=2, ensure_ascii=False) if value else ""
+            return _json_text(value) if value else ""
         return value
 
     def to_python(self, value: Any) -> Any:
@@ -85,11 +91,11 @@ class JSONTextField(forms.CharField):
 class ResponseFormatField(forms.CharField):
     """A JSON schema, or the dotted path of a pydantic model (``myapp.schemas.Answer``)."""
 
-    widget = forms.Textarea(attrs={"rows": 4, "cols": 70, "class": "djoai-mono"})
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 70, "class": "djoai-mono"})
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return json.dumps(value, indent=2, ensure_ascii=False)
+            return _json_text(value)
         return value or ""
 
     def to_python(self, value: Any) -> Any:
@@ -117,7 +123,7 @@ def _ids(text: str) -> list[str]:
 class AssistantForm(forms.ModelForm):
     function_tools = forms.MultipleChoiceField(
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "radiolist"}),  # the admin's own list style
         help_text="Python functions registered with @django_openai.tool.",
     )
     hosted_tools = JSONTextField(

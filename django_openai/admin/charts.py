@@ -214,8 +214,8 @@ def stacked_bars(
     *,
     summary: str,
     value_label: Callable[[float], str] = compact_number,
-    width: int = 760,
-    height: int = 280,
+    width: int = 560,
+    height: int = 240,
 ) -> SafeString:
     """A bar per label, each stacked from ``series`` (name, one value per label), in order; the
     series beyond ``BAR_COLOURS - 1`` are summed as the last colour ("other"). Each segment has a
@@ -268,10 +268,10 @@ def stacked_bars(
         'height="12" /><text x="18" y="1">{}</text></g>',
         (
             (
-                frame.left + (colour % 3) * 230,
+                frame.left + (colour % 3) * 165,
                 frame.base + 34 + (colour // 3) * 18,
                 colour,
-                name if len(name) <= 30 else name[:29] + "…",
+                name if len(name) <= 22 else name[:21] + "…",
             )
             for colour, (name, _) in enumerate(series)
         ),

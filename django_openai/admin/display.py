@@ -96,9 +96,11 @@ def pretty_json(value: Any) -> SafeString:
     return format_html('<pre class="djoai-json">{}</pre>', text)
 
 
-def when(moment: Any) -> str:
-    """A moment in the current time zone, to the second; a dash for none."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+def when(moment: Any, *, seconds: bool = True) -> str:
+    """A moment in the current time zone, to the second (or the minute); a dash for none."""
+    if not moment:
+        return "—"
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def bytes_label(size: int | None) -> str:

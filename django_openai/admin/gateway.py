@@ -13,13 +13,12 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from ..models import GatewayKey
 from ..services.gateway_keys import revoke_key
 from .base import OperationsMixin, link
-from .display import badge
+from .display import badge, when
 from .forms import GatewayKeyChangeForm
 
 
@@ -71,9 +70,9 @@ class GatewayKeyAdmin(OperationsMixin):
         "name",
         "user",
         "state_badge",
-        "created_at",
-        "last_used_at",
-        "expires_at",
+        "created",
+        "last_used",
+        "expires",
         "limits",
         "usage_link",
     )
@@ -133,6 +132,18 @@ class GatewayKeyAdmin(OperationsMixin):
     def prefix_column(self, obj: GatewayKey) -> str:
         return f"{obj.prefix}…"
 
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: GatewayKey) -> str:
+        return when(obj.created_at, seconds=False)
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, obj: GatewayKey) -> str:
+        return when(obj.last_used_at, seconds=False) if obj.last_used_at else "never"
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, obj: GatewayKey) -> str:
+        return when(obj.expires_at, seconds=False) if obj.expires_at else "never"
+
     @admin.display(description="state")
     def state_badge(self, obj: GatewayKey) -> SafeString:
         return badge(key_state(obj))
@@ -151,7 +162,3 @@ class GatewayKeyAdmin(OperationsMixin):
     @admin.action(description="Revoke", permissions=["act"])
     def revoke(self, request: HttpRequest, queryset: models.QuerySet[GatewayKey]) -> None:
         self.run_each(request, queryset, revoke_key, "Revoked (refused from the next request on)")
-
-
-def key_summary(key: GatewayKey) -> SafeString:
-    return format_html("{}… for {}{}", key.prefix, key.user, f" ({key.name})" if key.name else "")

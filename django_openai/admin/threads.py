@@ -58,24 +58,39 @@ class ThreadAdmin(OperationsMixin):
     actions = ["archive", "unarchive", "cancel_run"]
     object_actions = ("cancel_run", "archive", "unarchive")
     change_form_template = "django_openai/admin/thread_change_form.html"
-    fields = (
-        "title",
-        "state_badge",
-        "owner",
-        "assistant_link",
-        "backend",
-        "client_alias",
-        "items",
-        "active_run_link",
-        "recent_runs",
-        "remote_conversation_id",
-        "last_response_id",
-        "remote_position",
-        "metadata_json",
-        "created",
-        "updated",
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "state_badge",
+                    "owner",
+                    "assistant_link",
+                    "backend",
+                    "client_alias",
+                    "items",
+                    "active_run_link",
+                    "recent_runs",
+                )
+            },
+        ),
+        (
+            "Remote state and metadata",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "remote_conversation_id",
+                    "last_response_id",
+                    "remote_position",
+                    "metadata_json",
+                    "created",
+                    "updated",
+                ),
+            },
+        ),
     )
-    readonly_fields = fields
+    readonly_fields = (*fieldsets[0][1]["fields"], *fieldsets[1][1]["fields"])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -287,35 +302,51 @@ class RunAdmin(RemoteObjectAdmin):
     list_select_related = ("thread", "assistant_version__assistant")
     actions = ["refresh_from_api", "cancel"]
     object_actions = ("refresh_from_api", "cancel")
-    fields = (
-        "status_badge",
-        "thread_link",
-        "version_link",
-        "model",
-        "backend",
-        "background",
-        "stream",
-        "usage_table",
-        "timing",
-        "rounds",
-        "error_view",
-        "parsed_view",
-        "overrides_json",
-        "items_link",
-        "remote_id",
-        "cancel_requested_at",
-        "synced_at",
-        "next_poll_at",
-        "last_error",
-        "owner",
-        "client_alias",
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "status_badge",
+                    "thread_link",
+                    "version_link",
+                    "model",
+                    "backend",
+                    "background",
+                    "stream",
+                    "usage_table",
+                    "timing",
+                    "rounds",
+                    "error_view",
+                    "parsed_view",
+                    "overrides_json",
+                    "items_link",
+                    "owner",
+                    "client_alias",
+                )
+            },
+        ),
+        (
+            "Remote state",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "remote_id",
+                    "cancel_requested_at",
+                    "synced_at",
+                    "next_poll_at",
+                    "last_error",
+                    "remote_object",
+                ),
+            },
+        ),
     )
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*self.fields, "remote_object"]
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
+        return [name for _, options in self.fieldsets for name in options["fields"]]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Run]:
         return super().get_queryset(request).select_related("thread", "assistant_version__assistant", "owner")

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 from ..models import UsageRecord
 from ..services.usage import THREAD_RUN, UsageGroup, UsageSummary, usage_summary
 from .charts import stacked_bars
-from .display import badge
+from .display import badge, when
 from .filters import DateRangeFilter
 
 
@@ -51,15 +51,14 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(UsageRecord)
 class UsageRecordAdmin(admin.ModelAdmin):
     list_display = (
-        "created_at",
+        "moment",
         "user",
         "key_column",
         "source",
         "endpoint",
         "model",
         "tokens",
-        "cached_tokens",
-        "reasoning_tokens",
+        "cached_and_reasoning",
         "cost",
         "status_badge",
         "latency",
@@ -93,6 +92,14 @@ class UsageRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # budgets are sums of these rows
+
+    @admin.display(description="when", ordering="created_at")
+    def moment(self, obj: UsageRecord) -> str:
+        return when(obj.created_at)
+
+    @admin.display(description="cached / reasoning")
+    def cached_and_reasoning(self, obj: UsageRecord) -> str:
+        return f"{obj.cached_tokens:,} / {obj.reasoning_tokens:,}"
 
     @admin.display(description="key", ordering="key__prefix")
     def key_column(self, obj: UsageRecord) -> str:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from django_openai.admin.display import when
 from django_openai.models import GatewayKey, UsageRecord
 from django_openai.services.gateway_keys import create_key, hash_key
 
@@ -123,7 +124,8 @@ def test_the_list_shows_prefix_owner_use_expiry_and_limits(admin_client, django_
         tokens_per_minute=10_000,
         monthly_token_budget=1_000_000,
     )
-    GatewayKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    used = timezone.now()
+    GatewayKey.objects.filter(pk=key.pk).update(last_used_at=used)
     revoked, _ = create_key(alice, name="old")
     revoked.revoked_at = timezone.now()
     revoked.save()
@@ -131,6 +133,9 @@ def test_the_list_shows_prefix_owner_use_expiry_and_limits(admin_client, django_
     assert f"{key.prefix}…" in html and "alice" in html
     assert "10,000 tokens/min · 1,000,000 tokens/month · models: gpt-4.1-mini" in html
     assert 'djoai-badge--ok">active' in html and 'djoai-badge--bad">revoked' in html
+    assert f'<td class="field-last_used">{when(used, seconds=False)}</td>' in html
+    assert f'<td class="field-expires">{when(key.expires_at, seconds=False)}</td>' in html
+    assert '<td class="field-last_used">never</td>' in html, "the revoked key was never used"
     active = admin_client.get(LIST, {"state": "active"}).content.decode()
     assert key.prefix in active and revoked.prefix not in active
     usage_url = reverse("admin:django_openai_usagerecord_changelist") + f"?key__id__exact={key.pk}"
