@@ -228,3 +228,19 @@ def test_a_run_links_to_its_version_and_the_version_to_its_runs(admin_client):
         reverse("admin:django_openai_run_changelist"), {"assistant_version__id__exact": version.pk}
     ).content.decode()
     assert f"Run {run.pk}" in runs
+
+
+def test_save_assistant_checks_first_and_writes_nothing_it_refuses():
+    from django.core.exceptions import ValidationError
+
+    from django_openai.services.assistants import save_assistant
+
+    draft = Assistant(name="Draft", slug="draft", model="gpt-4.1-mini", tools=["nobody_registered_this"])
+    with pytest.raises(ValidationError) as refused:
+        save_assistant(draft)
+    assert refused.value.code == "unknown_tool" and "nobody_registered_this" in refused.value.messages[0]
+    assert not Assistant.objects.exists()
+    draft.tools = [{"type": "web_search"}]
+    assert save_assistant(draft).number == 1
+    draft.metadata = {"team": "care"}
+    assert save_assistant(draft) is None and draft.version == 1
