@@ -103,6 +103,14 @@ def when(moment: Any, *, seconds: bool = True) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def owner_search(path: str = "user") -> str:
+    """The search field of a relation to the user model, by its USERNAME_FIELD (a project's own
+    user model may have no ``username``)."""
+    from django.contrib.auth import get_user_model
+
+    return f"{path}__{get_user_model().USERNAME_FIELD}"
+
+
 def bytes_label(size: int | None) -> str:
     if size is None:
         return "—"

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from ..models import GatewayKey
 from ..services.gateway_keys import revoke_key
 from .base import OperationsMixin, link
-from .display import badge, when
+from .display import badge, owner_search, when
 from .forms import GatewayKeyChangeForm
 
 
@@ -77,7 +77,7 @@ class GatewayKeyAdmin(OperationsMixin):
         "usage_link",
     )
     list_filter = (StateFilter,)
-    search_fields = ("=prefix", "name", "user__username")
+    search_fields = ("=prefix", "name", owner_search())
     list_select_related = ("user",)
     show_full_result_count = False
     list_per_page = 50

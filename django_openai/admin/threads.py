@@ -228,7 +228,7 @@ class ThreadItemAdmin(admin.ModelAdmin):
 
     list_display = ("position", "thread", "type", "role", "name", "status", "short_text", "created")
     list_filter = ("type", "role", "status")
-    search_fields = ("=call_id", "=remote_id")
+    search_fields = ("text", "=call_id", "=remote_id")
     list_select_related = ("thread",)
     show_full_result_count = False
     list_per_page = 100

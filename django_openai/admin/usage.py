@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 from ..models import UsageRecord
 from ..services.usage import THREAD_RUN, UsageGroup, UsageSummary, usage_summary
 from .charts import stacked_bars
-from .display import badge, when
+from .display import badge, owner_search, when
 from .filters import DateRangeFilter
 
 
@@ -73,7 +73,7 @@ class UsageRecordAdmin(admin.ModelAdmin):
         StatusFilter,
         "client_alias",
     )
-    search_fields = ("=model", "=upstream_request_id", "user__username", "=key__prefix")
+    search_fields = ("=model", "=upstream_request_id", owner_search(), "=key__prefix")
     list_select_related = ("user", "key")
     list_per_page = 100
     show_full_result_count = False

@@ -198,3 +198,13 @@ def test_creating_keys_needs_the_add_permission(client, django_user_model):
     assert client.get(ADD).status_code == 403
     assert client.post(ADD, {"form_token": "x", "owner": "staff"}).status_code == 403
     assert not GatewayKey.objects.exists()
+
+
+def test_keys_and_usage_are_found_by_their_owner(admin_client, django_user_model):
+    carol = django_user_model.objects.create_user("carol")
+    key, _ = create_key(carol, name="ci")
+    UsageRecord.objects.create(user=carol, key=key, endpoint="models", created_at=timezone.now())
+    assert key.prefix in admin_client.get(LIST, {"q": "carol"}).content.decode()
+    assert key.prefix not in admin_client.get(LIST, {"q": "dave"}).content.decode()
+    usage = admin_client.get(reverse("admin:django_openai_usagerecord_changelist"), {"q": "carol"})
+    assert "<strong>1</strong> calls" in usage.content.decode()
