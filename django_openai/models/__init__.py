@@ -1,5 +1,6 @@
 """Django models: mirrors of the API's long-lived objects, assistants and threads, webhook deliveries."""
 
+from .agents import AgentSession
 from .assistants import Assistant, AssistantVersion
 from .base import RemoteObject
 from .batches import Batch, BatchItem, BatchResultProblem
@@ -10,6 +11,7 @@ from .threads import Thread, ThreadItem
 from .webhooks import WebhookDelivery
 
 __all__ = [
+    "AgentSession",
     "Assistant",
     "AssistantVersion",
     "Batch",
