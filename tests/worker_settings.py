@@ -20,6 +20,7 @@ DJANGO_OPENAI = {
             "API_KEY": "sk-fake-0123456789",
             "BASE_URL": os.environ["FAKE_OPENAI_URL"],
             "MAX_RETRIES": 2,
+            "THREAD_BACKEND": os.environ.get("WORKER_THREAD_BACKEND", "auto"),
         }
     },
     "BATCH_INGEST_CHUNK_SIZE": int(os.environ.get("WORKER_INGEST_CHUNK", "1000")),
@@ -33,3 +34,6 @@ def _record(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
 
 
 batch_completed.connect(_record, weak=False)
+
+# The function tools the thread tests offer, registered in the worker as in the test process.
+import tests.threads.worker_tools  # noqa: E402, F401

@@ -7,9 +7,18 @@ module of its own gets :class:`~.base.RemoteObjectAdmin`.
 
 from django.contrib import admin
 
-from . import batches, files, fine_tuning, webhooks
+from . import assistants, batches, files, fine_tuning, threads, webhooks
 from .base import REMOTE_READONLY, RemoteObjectAdmin, register_remaining_kinds
 
-__all__ = ["REMOTE_READONLY", "RemoteObjectAdmin", "batches", "files", "fine_tuning", "webhooks"]
+__all__ = [
+    "REMOTE_READONLY",
+    "RemoteObjectAdmin",
+    "assistants",
+    "batches",
+    "files",
+    "fine_tuning",
+    "threads",
+    "webhooks",
+]
 
 register_remaining_kinds(admin.site, "django_openai")

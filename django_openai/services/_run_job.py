@@ -176,6 +176,9 @@ class RunJob:
             return []
         rows = [new_item_row(item, run=self.run, status=status) for item, status in self.finished_items]
         self.finished_items = []
+        if self.run.backend == "chat":
+            for row in rows:
+                row.remote_id = ""  # the id in its content was made up here: the provider gave none
         append_rows(self.thread, rows, after=self.thread.item_count)
         for row in rows:
             if row.type == "function_call":
@@ -189,7 +192,7 @@ class RunJob:
         self.emit(
             ItemCompleted,
             urgent=True,
-            item_id=row.remote_id or f"item_{row.position}",
+            item_id=str(row.content.get("id") or f"item_{row.position}"),
             position=row.position,
             item_type=row.type,
             role=row.role,

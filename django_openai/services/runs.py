@@ -31,27 +31,38 @@ from ..models.runs import TERMINAL
 from ..schedules import RUN_TASK
 from ..signals import run_started
 from ._common import async_twin, client_for, save_remote, send_on_commit
-from ._run_backends import RunSettings, read_response
+from ._run_backends import ResponsesReader, RunSettings, read_response
 from ._run_drivers import CANCELLED, DISCONNECTED, adrive, drive, error_of
 from ._run_job import RunJob
 from ._run_tools import run_calls
 from .assistants import run_settings
 from .backends import resolve_backend
-from .events import RunEventBase
+from .events import (
+    ItemCompleted,
+    ItemStarted,
+    RunCompleted,
+    RunEventBase,
+    RunFailed,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallStarted,
+)
 from .polling import poll
 from .run_log import active_run, afollow_run, follow_run, forget_earlier_events, next_sequence
-from .threads import ThreadArchived, ThreadBusy, ThreadError
+from .threads import ThreadArchived, ThreadBusy, ThreadError, item_text
 
 __all__ = [
     "AsyncRun",
     "RunStream",
     "acancel_run",
     "active_run",
+    "afollow_remote",
     "afollow_run",
     "arefresh_run",
     "arun_thread",
     "cancel_run",
     "execute_run",
+    "follow_remote",
     "follow_run",
     "refresh_run",
     "run_thread",
@@ -96,7 +107,7 @@ def _claim(thread: Thread, run: Run) -> Thread:
     """Make ``run`` the thread's one active run, or raise ThreadBusy (docs/assistants.md,
     "One run at a time"): the row lock serialises two starts on PostgreSQL, and the compare-and-set
     on ``active_run`` keeps the loser out on every database."""
-    row = Thread.objects.select_for_update().select_related("owner").get(pk=thread.pk)
+    row = Thread.objects.select_for_update(of=("self",)).select_related("owner").get(pk=thread.pk)
     if row.archived:
         raise ThreadArchived(f"Thread {thread.pk} is archived: unarchive it to run it.")
     if row.item_count == 0:
@@ -400,6 +411,7 @@ def start_background(job: RunJob) -> Run:
             job.interrupt("failed", error_of(exc))
             return run
         with transaction.atomic():
+            run.openai_id = remote["id"]
             save_remote(run, remote)
             run.next_poll_at = timezone.now()  # the next sweep looks at it
             run.save(update_fields=["next_poll_at", "rounds"])
@@ -516,6 +528,101 @@ def background_round_ended(run: Run) -> None:
     job.in_flight = True
     read_response(job, run.data)
     job.end_round()
+
+
+# -- resuming from the provider ----------------------------------------------------------------
+
+
+class _Relay:
+    """A stream reader's sink that stores nothing: it turns the provider's events into ours,
+    numbered by the provider's ``sequence_number`` (the poller stores the items)."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.sequence = 0
+        self.events: list[RunEventBase] = []
+        self.calls: dict[str, str] = {}
+        self.has_calls = False
+
+    def _emit(self, cls: type[RunEventBase], **fields: Any) -> None:
+        self.events.append(cls(sequence=self.sequence, run_id=self.run.pk, **fields))
+
+    def item_started(self, item_id: str, item_type: str, role: str = "") -> None:
+        self._emit(ItemStarted, item_id=item_id, item_type=item_type, role=role)
+
+    def text_delta(self, item_id: str, delta: str) -> None:
+        self._emit(TextDelta, item_id=item_id, delta=delta)
+
+    def call_started(self, item_id: str, call_id: str, name: str) -> None:
+        self.calls[item_id] = call_id
+        self._emit(ToolCallStarted, item_id=item_id, call_id=call_id, name=name)
+
+    def call_delta(self, item_id: str, delta: str) -> None:
+        self._emit(ToolCallDelta, item_id=item_id, call_id=self.calls.get(item_id, ""), delta=delta)
+
+    def item_done(self, item: dict[str, Any], status: str = "completed") -> None:
+        self.has_calls = self.has_calls or item.get("type") == "function_call"
+        self._emit(
+            ItemCompleted,
+            item_id=str(item.get("id") or ""),
+            item_type=str(item.get("type") or ""),
+            role=str(item.get("role") or ""),
+            status=status,
+            text=item_text(item),
+            item=item,
+        )
+
+    def response_started(self, response_id: str) -> None:
+        pass
+
+    def round_ended(self, status: str, usage: dict[str, int], error: dict[str, Any] | None) -> None:
+        if status == "completed" and self.has_calls:
+            return  # the run goes on in a new response: follow that one (or run.follow())
+        if status == "completed":
+            self._emit(RunCompleted, usage=usage)
+        else:
+            self._emit(RunFailed, status=status, error=error or {}, usage=usage)
+
+
+def _remote_stream_request(run: Run, starting_after: int | None) -> tuple[str, dict[str, Any]]:
+    if not (run.background and run.backend == "responses" and run.openai_id):
+        raise ValueError("Only a background run on the responses backend can be resumed from the provider.")
+    query: dict[str, Any] = {"stream": "true"}
+    if starting_after is not None:
+        query["starting_after"] = starting_after
+    return f"/responses/{run.openai_id}", query
+
+
+def follow_remote(run: Run, starting_after: int | None = None) -> Iterator[RunEventBase]:
+    """The events of a background run's current response, streamed by the provider
+    (``GET /responses/{id}?stream=true&starting_after=N``): text deltas included, each numbered
+    by the provider's ``sequence_number``, so that ``starting_after=event.sequence`` resumes.
+    Nothing is stored here (the sweeper does that); a response that asks for tools ends without
+    a final event, since the run goes on in a new one (``run.refresh()`` shows which)."""
+    path, query = _remote_stream_request(run, starting_after)
+    relay = _Relay(run)
+    reader = ResponsesReader(relay)
+    with client_for(run.client_alias).request("GET", path, query=query, stream=True) as upstream:
+        for event in upstream:
+            relay.sequence = int(event.get("sequence_number") or 0)
+            reader.feed(event)
+            yield from relay.events
+            relay.events.clear()
+
+
+async def afollow_remote(run: Run, starting_after: int | None = None) -> AsyncIterator[RunEventBase]:
+    """:func:`follow_remote` on the async client."""
+    path, query = _remote_stream_request(run, starting_after)
+    relay = _Relay(run)
+    reader = ResponsesReader(relay)
+    upstream = await get_async_client(run.client_alias).request("GET", path, query=query, stream=True)
+    async with upstream:
+        async for event in upstream:
+            relay.sequence = int(event.get("sequence_number") or 0)
+            reader.feed(event)
+            for relayed in relay.events:
+                yield relayed
+            relay.events.clear()
 
 
 # -- cancelling, refreshing --------------------------------------------------------------------

@@ -132,6 +132,10 @@ class FakeOpenAI(FakeState):
         with self.lock:
             self.requests.append(request)
         fault = self.faults.take(request.method, path)
+        if fault is not None and fault.stream is not None:
+            response = FakeResponse.sse(fault.stream, done=fault.stream_done)
+            response.fault = fault
+            return response
         if fault is not None and fault.status is not None:
             body = (
                 fault.body

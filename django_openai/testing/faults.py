@@ -23,6 +23,10 @@ class Fault:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    #: Answer with this stream instead: events (dicts, or ``(name, dict)`` for an ``event:`` line),
+    #: then ``[DONE]`` unless ``stream_done`` is false (the Responses API sends none).
+    stream: list[Any] | None = None
+    stream_done: bool = True
     #: How many matching requests this fault applies to; None = all of them.
     times: int | None = None
     #: Seconds before the first byte of the response.

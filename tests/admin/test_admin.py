@@ -11,12 +11,15 @@ from django.utils import timezone
 from django_openai.admin import RemoteObjectAdmin
 from django_openai.admin.base import register_remaining_kinds
 from django_openai.models import (
+    Assistant,
     Batch,
     BatchItem,
     File,
     FineTuningCheckpoint,
     FineTuningEvent,
     FineTuningJob,
+    Run,
+    Thread,
     Upload,
     WebhookDelivery,
 )
@@ -44,12 +47,22 @@ def rows():
         part_size=5,
     )
     WebhookDelivery.objects.create(webhook_id="msg_1", event_type="batch.completed", valid=True)
-    return {"file": file, "batch": batch, "job": job}
+    assistant = Assistant.objects.create(name="Helper", slug="helper", model="gpt-4.1-mini")
+    thread = Thread.objects.create(assistant=assistant)
+    thread.add_message("Hello there")
+    Run.objects.create(
+        thread=thread, backend="chat", status="completed", assistant_version=assistant.latest_version
+    )
+    return {"file": file, "batch": batch, "job": job, "thread": thread}
 
 
 def test_every_page_of_the_app_renders(admin_client, rows):
     registered = [m for m in admin.site._registry if m._meta.app_label == "django_openai"]
     assert {m.__name__ for m in registered} == {
+        "Assistant",
+        "Thread",
+        "ThreadItem",
+        "Run",
         "File",
         "Upload",
         "Batch",
@@ -64,6 +77,19 @@ def test_every_page_of_the_app_renders(admin_client, rows):
         obj = model._default_manager.first()
         change = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
         assert change.status_code == 200, model
+
+
+def test_threads_and_runs_are_shown_and_not_editable(admin_client, rows):
+    thread = rows["thread"]
+    page = admin_client.get(
+        reverse("admin:django_openai_threaditem_changelist"), {"thread__id__exact": thread.pk}
+    )
+    assert page.status_code == 200 and "Hello there" in page.content.decode()
+    change = admin_client.get(reverse("admin:django_openai_thread_change", args=[thread.pk])).content.decode()
+    assert 'name="title"' not in change, "read-only"
+    assert admin_client.get(reverse("admin:django_openai_run_add")).status_code == 403
+    versions = admin_client.get(reverse("admin:django_openai_assistant_change", args=[thread.assistant_id]))
+    assert "gpt-4.1-mini" in versions.content.decode()
 
 
 def test_search_by_remote_id(admin_client, rows):

@@ -36,6 +36,7 @@ def fake(request, backend):
     handle = request.getfixturevalue(
         "openai_fake_inprocess" if request.param == "inprocess" else "openai_fake"
     )
+    assert handle.fake._validator is not None, "every request is checked against the OpenAPI spec"
     with point_alias(handle, THREAD_BACKEND=backend, MAX_RETRIES=0):
         yield handle
 
@@ -50,3 +51,14 @@ def assistant(db):
 @pytest.fixture
 def thread(assistant):
     return Thread.objects.create(assistant=assistant)
+
+
+@pytest.fixture
+async def async_db():
+    """For async tests: the worker thread's database connection is closed at the end, so that the
+    test database can be dropped."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    yield
+    await sync_to_async(connections.close_all)()

@@ -1,0 +1,111 @@
+"""One run at a time per thread: a second gets a clear error and writes nothing; on PostgreSQL two
+runs started at the same instant from two connections are serialised by the thread's row lock.
+Also: a run cancelled while another reader streams it, and a dead run taken over."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from django_openai.models import Assistant, Run, Thread
+from django_openai.services.events import RunFailed, TextDelta
+from django_openai.services.threads import ThreadBusy
+from django_openai.testing import Pacing
+
+from .conftest import point_alias
+
+
+def test_a_second_run_while_one_streams_is_refused_and_writes_nothing(fake, thread):
+    thread.add_message("First")
+    stream = thread.run(stream=True)
+    next(stream)  # the first run has begun
+    with pytest.raises(ThreadBusy, match=r"has a run in progress \(run \d+\)"):
+        thread.run()
+    with pytest.raises(ThreadBusy):
+        thread.add_message("Interleaved?")
+    assert Run.objects.filter(thread=thread).count() == 1
+    assert thread.items.count() == 1
+    stream.until_done()
+    assert stream.run.status == "completed"
+    thread.add_message("Second")
+    assert thread.run().status == "completed"
+    assert [i.role for i in thread.items.order_by("position")] == ["user", "assistant", "user", "assistant"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+def test_two_runs_started_at_once_are_serialised_by_the_row_lock(openai_fake, backend):
+    with point_alias(openai_fake, THREAD_BACKEND=backend):
+        assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
+        thread = Thread.objects.create(assistant=assistant)
+        thread.add_message("Only one answer, please")
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def start() -> None:
+            try:
+                mine = Thread.objects.get(pk=thread.pk)  # each its own row, connection and transaction
+                barrier.wait()
+                outcomes.append(mine.run().status)
+            except ThreadBusy:
+                outcomes.append("busy")
+            finally:
+                connections.close_all()
+
+        workers = [threading.Thread(target=start) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(30)
+        assert sorted(outcomes) == ["busy", "completed"]
+        assert Run.objects.filter(thread=thread).count() == 1
+        assert [(i.position, i.role) for i in thread.items.order_by("position")] == [
+            (1, "user"),
+            (2, "assistant"),
+        ]
+
+
+def test_a_run_that_shows_no_sign_of_life_is_taken_over(fake, thread, settings):
+    thread.add_message("hello")
+    stream = thread.run(stream=True)
+    next(stream)
+    dead = stream.run
+    # Its process died: no write for longer than RUN_STALE_SECONDS.
+    Run.objects.filter(pk=dead.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
+    run = thread.run()
+    assert run.status == "completed"
+    dead.refresh_from_db()
+    assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_run_that_another_reader_streams_stops_it(openai_fake, backend):
+    openai_fake.fake.pacing = Pacing(first_token_ms=10, token_ms=50, chunks=60)
+    try:
+        with point_alias(openai_fake, THREAD_BACKEND=backend):
+            assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
+            thread = Thread.objects.create(assistant=assistant)
+            thread.add_message("A long answer")
+            seen = []
+            with thread.run(stream=True) as events:
+                for event in events:
+                    seen.append(event)
+                    if (
+                        isinstance(event, TextDelta)
+                        and len([e for e in seen if isinstance(e, TextDelta)]) == 2
+                    ):
+                        Run.objects.get(pk=events.run.pk).cancel()  # as another process would
+            run = events.run
+            run.refresh_from_db()
+            assert run.status == "cancelled" and run.error["code"] == "cancelled"
+            assert isinstance(seen[-1], RunFailed) and seen[-1].status == "cancelled"
+            deltas = [e.delta for e in seen if isinstance(e, TextDelta)]
+            assert len(deltas) < 20, "it stopped long before the answer's 60 words"
+            assert thread.items.get(position=2).status == "incomplete"
+            assert thread.items.get(position=2).text == "".join(deltas)
+    finally:
+        openai_fake.fake.pacing = None

@@ -1,0 +1,116 @@
+"""The event log: a reader resumes after the last event it saw and follows the new ones live, from
+another thread of control (its own database connection, as another process would have)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+
+from django_openai.models import Assistant, RunEvent, Thread
+from django_openai.services.events import RunCompleted, RunStarted, TextDelta, event_from_dict
+from django_openai.services.run_log import active_run, follow_run
+from django_openai.testing import Pacing
+
+from .conftest import point_alias
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def paced_fake(openai_fake, backend):
+    openai_fake.fake.pacing = Pacing(first_token_ms=10, token_ms=30, chunks=30)
+    with point_alias(openai_fake, THREAD_BACKEND=backend):
+        yield openai_fake
+    openai_fake.fake.pacing = None
+
+
+def new_thread():
+    assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
+    thread = Thread.objects.create(assistant=assistant)
+    thread.add_message("Tell me something")
+    return thread
+
+
+def test_a_reader_resumes_after_the_last_event_it_saw_and_follows_live(paced_fake):
+    thread = new_thread()
+    stream = thread.run(stream=True)
+    direct = []
+    followed: list = []
+    arrivals: list[float] = []
+    errors: list[BaseException] = []
+
+    def follow(after: int) -> None:
+        try:
+            run = active_run(thread.pk)
+            assert run is not None and run.pk == stream.run.pk
+            for event in follow_run(run, after, poll_interval=0.02):
+                followed.append(event)
+                arrivals.append(time.monotonic())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    reader = None
+    for event in stream:
+        direct.append(event)
+        if len(direct) == 5:
+            # A reader who saw events 1-3 comes back while the run goes on.
+            reader = threading.Thread(target=follow, args=(3,))
+            reader.start()
+    finished = time.monotonic()
+    assert reader is not None
+    reader.join(10)
+    assert not errors
+    assert followed == direct[3:], "the same events, from the fourth on, in order"
+    assert isinstance(followed[-1], RunCompleted)
+    # It followed live: most events reached it before the run ended.
+    assert sum(1 for t in arrivals if t < finished) > len(arrivals) // 2
+    assert active_run(thread.pk) is None
+
+
+def test_the_log_of_a_thread_is_replaced_by_the_next_run(paced_fake):
+    paced_fake.fake.pacing = None
+    thread = new_thread()
+    first = thread.run(stream=True).until_done()
+    assert RunEvent.objects.filter(run=first).count() > 3
+    thread.add_message("More")
+    second = thread.run(stream=True).until_done()
+    assert not RunEvent.objects.filter(run=first).exists()
+    # A reader of the first run now gets its end, made from the run itself.
+    (only,) = list(follow_run(first, 2))
+    assert isinstance(only, RunCompleted) and only.usage == first.usage and only.sequence == 3
+    assert [e.sequence for e in follow_run(second)][-1] == RunEvent.objects.filter(run=second).count()
+
+
+def test_events_round_trip_through_json(paced_fake):
+    paced_fake.fake.pacing = None
+    thread = new_thread()
+    run = thread.run(stream=True).until_done()
+    for row in RunEvent.objects.filter(run=run):
+        assert event_from_dict(row.data).to_dict() == row.data
+
+
+def test_a_run_that_is_not_streamed_keeps_no_log(paced_fake):
+    paced_fake.fake.pacing = None
+    thread = new_thread()
+    run = thread.run()
+    assert not RunEvent.objects.filter(run=run).exists()
+    (only,) = list(follow_run(run))
+    assert isinstance(only, RunCompleted)
+
+
+async def test_an_async_reader_follows_too(paced_fake, async_db):
+    thread = await sync_to_async(new_thread)()
+    async with thread.arun(stream=True) as events:
+        direct = [event async for event in events]
+        run = events.run
+    followed = [event async for event in run.afollow()]
+    assert followed == direct and isinstance(followed[0], RunStarted)
+    assert any(isinstance(e, TextDelta) for e in followed)
+    assert await asyncio.wait_for(sync_to_async(active_run)(thread.pk), 5) is None

@@ -1,0 +1,201 @@
+"""Runs on both backends against the fake (in-process and on loopback, requests checked against
+the OpenAPI spec): answers, turns that build on each other, the same events streamed on both
+backends, async runs, and what each run stores."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from django_openai.models import Assistant, Run, Thread, ThreadItem
+from django_openai.services.events import (
+    ItemCompleted,
+    ItemStarted,
+    RunCompleted,
+    RunStarted,
+    TextDelta,
+)
+from django_openai.signals import run_completed, run_started
+
+pytestmark = pytest.mark.django_db
+
+
+def transcript(thread):
+    return [(i.position, i.type, i.role, i.status) for i in thread.items.order_by("position")]
+
+
+def test_a_run_answers_and_a_second_turn_builds_on_the_first(fake, thread, backend):
+    thread.add_message("What is Django?")
+    run = thread.run()
+    assert (run.status, run.error, run.backend) == ("completed", None, backend)
+    answer = thread.items.get(position=2)
+    assert (answer.type, answer.role, answer.run) == ("message", "assistant", run)
+    assert answer.text.startswith("Reply to: What is Django?")
+    assert run.output_tokens == len(answer.text.split()), "the fake counts a word a token"
+    assert (
+        run.input_tokens > 0 and run.rounds == 1 and run.finished_at and run.time_to_first_token is not None
+    )
+
+    thread.add_message("And Flask?")
+    second = thread.run()
+    assert second.status == "completed"
+    assert transcript(thread) == [
+        (1, "message", "user", "completed"),
+        (2, "message", "assistant", "completed"),
+        (3, "message", "user", "completed"),
+        (4, "message", "assistant", "completed"),
+    ]
+    posted = [
+        r.json()
+        for r in fake.requests
+        if r.method == "POST" and r.path.endswith(("/responses", "/completions"))
+    ]
+    if backend == "responses":
+        # The second request sends only the new message: the conversation holds the rest.
+        assert [m["content"][0]["text"] for m in posted[1]["input"]] == ["And Flask?"]
+        assert posted[1]["conversation"] == posted[0]["conversation"] == thread.remote_conversation_id
+        assert Thread.objects.get(pk=thread.pk).remote_position == 4
+    else:
+        # The chat backend replays the thread: instructions, both turns.
+        assert [m["role"] for m in posted[1]["messages"]] == ["system", "user", "assistant", "user"]
+        assert posted[1]["messages"][2]["content"] == answer.text
+    thread.refresh_from_db()
+    assert thread.active_run is None and thread.item_count == 4 and thread.title == "What is Django?"
+
+
+def test_the_same_events_on_both_backends(fake, thread, backend):
+    thread.add_message("Say hello")
+    with thread.run(stream=True) as events:
+        seen = list(events)
+    run = events.run
+    kinds = [type(e) for e in seen]
+    assert kinds[0] is RunStarted and kinds[1] is ItemStarted and kinds[-1] is RunCompleted
+    assert kinds[-2] is ItemCompleted
+    deltas = [e for e in seen if isinstance(e, TextDelta)]
+    completed = seen[-2]
+    assert "".join(d.delta for d in deltas) == completed.text == thread.items.get(position=2).text
+    assert {d.item_id for d in deltas} == {seen[1].item_id} == {completed.item_id}, "one id for the message"
+    stored = thread.items.get(position=2)
+    assert stored.remote_id == (completed.item_id if backend == "responses" else ""), (
+        "chat items have no remote id"
+    )
+    assert (completed.position, completed.item_type, completed.role) == (2, "message", "assistant")
+    assert [e.sequence for e in seen] == list(range(1, len(seen) + 1))
+    assert {e.run_id for e in seen} == {run.pk}
+    assert seen[-1].usage == run.usage and run.status == "completed"
+    assert seen[0].to_dict() == {
+        "type": "run.started",
+        "sequence": 1,
+        "run_id": run.pk,
+        "thread_id": thread.pk,
+        "backend": backend,
+        "model": "gpt-4.1-mini",
+        "background": False,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_runs_await_and_stream(fake, backend, async_db):
+    from asgiref.sync import sync_to_async
+
+    @sync_to_async
+    def setup():
+        assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
+        thread = Thread.objects.create(assistant=assistant)
+        thread.add_message("First question")
+        return thread
+
+    thread = await setup()
+    run = await thread.arun()
+    assert run.status == "completed"
+    await thread.aadd_message("Second question")
+    async with thread.arun(stream=True) as events:
+        seen = [event async for event in events]
+    assert isinstance(seen[-1], RunCompleted) and events.run.status == "completed"
+    texts = await sync_to_async(
+        lambda: list(thread.items.order_by("position").values_list("text", flat=True))
+    )()
+    assert texts[2] == "Second question" and texts[3] == "".join(
+        e.delta for e in seen if isinstance(e, TextDelta)
+    )
+
+
+def test_signals_are_sent_once_the_run_is_committed(fake, thread, django_capture_on_commit_callbacks):
+    received = []
+
+    def started(sender, instance, **kwargs):
+        received.append(("started", instance.status))
+
+    def completed(sender, instance, **kwargs):
+        received.append(("completed", instance.status))
+
+    run_started.connect(started)
+    run_completed.connect(completed)
+    try:
+        thread.add_message("hi")
+        with django_capture_on_commit_callbacks(execute=True):
+            thread.run()
+    finally:
+        run_started.disconnect(started)
+        run_completed.disconnect(completed)
+    assert [name for name, _ in received] == ["started", "completed"]
+
+
+def test_overrides_change_one_run_only(fake, thread, backend):
+    thread.add_message("hi")
+    run = thread.run(model="gpt-4.1", temperature=0.2, metadata={"source": "test"})
+    body = fake.requests[-1].json()
+    assert (body["model"], body["temperature"], body["metadata"]) == ("gpt-4.1", 0.2, {"source": "test"})
+    assert run.model == "gpt-4.1" and run.overrides["temperature"] == 0.2
+    thread.add_message("again")
+    thread.run()
+    assert fake.requests[-1].json()["model"] == "gpt-4.1-mini"
+
+
+def test_a_run_records_the_exact_assistant_version(fake, thread, assistant):
+    thread.add_message("hi")
+    first = thread.run()
+    assistant.instructions = "Answer in French."
+    assistant.save()
+    thread.add_message("again")
+    second = thread.run()
+    assert (first.assistant_version.number, second.assistant_version.number) == (1, 2)
+    assert second.assistant_version.snapshot["instructions"] == "Answer in French."
+    assert first.assistant_version.snapshot["instructions"] == "Answer briefly."
+
+
+@pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("backend", ["responses"], indirect=True)
+def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fake, assistant):
+    counts = {}
+    for size in (10, 1000):
+        thread = Thread.objects.create(assistant=assistant)
+        thread.add_message("Start")
+        thread.run()  # the thread now has its conversation
+        rows = [
+            ThreadItem(
+                thread=thread, position=3 + i, type="message", role="user", content={"type": "message"}
+            )
+            for i in range(size - 2)
+        ]
+        ThreadItem.objects.bulk_create(rows)
+        Thread.objects.filter(pk=thread.pk).update(item_count=size, remote_position=size)
+        thread.refresh_from_db()
+        thread.add_message("One more question")
+        with CaptureQueriesContext(connection) as queries:
+            run = thread.run()
+        assert run.status == "completed" and thread.items.count() == size + 2
+        counts[size] = len(
+            [q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        )
+    assert counts[10] == counts[1000] <= 12, counts
+
+
+def test_runs_are_listed_newest_first_with_their_usage(fake, thread):
+    thread.add_message("hi")
+    first = thread.run()
+    thread.add_message("again")
+    second = thread.run()
+    assert list(Run.objects.filter(thread=thread)) == [second, first]
+    assert second.usage["total_tokens"] == second.input_tokens + second.output_tokens > 0
