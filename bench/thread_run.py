@@ -191,9 +191,13 @@ PHASES = (
 )
 
 
-def profile_phases(thread: Any, client: Any, runs: int) -> dict[str, list[float]]:
+def profile_phases(thread: Any, runs: int) -> dict[str, list[float]]:
     """Wall and CPU milliseconds of each phase before the request, over ``runs`` runs."""
     import importlib
+
+    import django_openai
+
+    client = django_openai.get_client()  # the one the runs use now (a settings change makes a new one)
 
     spans: dict[str, list[float]] = {}
     undo = []
@@ -270,7 +274,7 @@ def measure(backend: str, size: int, runs: int, show: bool, profile: bool) -> di
             DJANGO_OPENAI={**settings.DJANGO_OPENAI, "CLIENTS": clients, "THREADS": {"EVENT_LOG": False}}
         ):
             unlogged = [count_queries(thread, f"Unlogged question {n}?", False) for n in range(3)]
-        phases = profile_phases(thread, client, min(runs, 30)) if profile else {}
+        phases = profile_phases(thread, min(runs, 30)) if profile else {}
     return {
         "phases": phases,
         "alone": alone,
