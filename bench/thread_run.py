@@ -16,7 +16,9 @@ so that a drift of the shared machine touches both alike. The added time to firs
 thread's percentile less the client's. Database queries are counted (``CaptureQueriesContext``)
 on separate runs, so that the counting costs the timed runs nothing. Threads are made with
 ``--sizes`` items and run once before measuring (their first run sends every item and starts the
-conversation); each measured run then adds two items.
+conversation). On the responses backend each measured run adds two items (its request carries
+only the new message); on the chat backend, which replays the whole thread, the two are removed
+after each run, so that every run replays the same number of items.
 
 PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/django_openai_bench``,
 created if missing). Prints a table; nothing here is a test.
@@ -125,18 +127,59 @@ def _is_text(event: dict[str, Any], backend: str) -> bool:
     return any((choice.get("delta") or {}).get("content") for choice in event.get("choices") or ())
 
 
-def thread_ttft(thread: Any, text: str) -> float:
-    """Seconds from ``thread.run(stream=True)`` to its first text delta (the run read to its end)."""
+class Marks:
+    """When a thread run's request went out, and when its first text came in from the server."""
+
+    request: float | None = None
+    text: float | None = None
+
+
+MARKS = Marks()
+
+
+def watch(client: Any) -> Any:
+    """Mark the moments ``thread_ttft`` needs (a few microseconds a run); returns the undo."""
+    from django_openai.services._run_job import RunJob
+
+    send, feed = client.request, RunJob.feed
+
+    def request(*args: Any, **kwargs: Any) -> Any:
+        if MARKS.request is None:
+            MARKS.request = time.perf_counter()
+        return send(*args, **kwargs)
+
+    def fed(job: Any, event: dict[str, Any]) -> None:
+        if MARKS.text is None and _is_text(event, job.run.backend):
+            MARKS.text = time.perf_counter()
+        feed(job, event)
+
+    client.request = request  # the pooled client the runs use, as an instance attribute
+    RunJob.feed = fed  # type: ignore[method-assign]
+
+    def undo() -> None:
+        del client.request
+        RunJob.feed = feed  # type: ignore[method-assign]
+
+    return undo
+
+
+def thread_ttft(thread: Any, text: str) -> tuple[float, float, float]:
+    """Seconds from ``thread.run(stream=True)`` to its first text delta (the run read to its end),
+    and of those the thread's own: until its request went out, and from the first text coming in
+    to its event reaching the reader."""
     thread.add_message(text)
+    MARKS.request = MARKS.text = None
     first = None
     started = time.perf_counter()
     with thread.run(stream=True) as events:
         for event in events:
             if first is None and event.type == "text.delta":
-                first = time.perf_counter() - started
+                first = time.perf_counter()
     assert events.run.status == "completed", events.run.error
     assert first is not None, "the run had no text"
-    return first
+    if MARKS.request is None or MARKS.text is None:  # not watched (the warm-up)
+        return first - started, 0.0, 0.0
+    return first - started, MARKS.request - started, first - MARKS.text
 
 
 def make_thread(assistant: Any, size: int) -> Any:
@@ -249,12 +292,23 @@ def profile_phases(thread: Any, runs: int) -> dict[str, list[float]]:
 # -- the bench -----------------------------------------------------------------------------------
 
 
+def vacuum() -> None:
+    """What autovacuum would do (it may be off on a bench server): without it, every run's updates
+    of the thread row pile up dead row versions, and the row lock takes longer run after run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("thread", "threaditem", "run", "runevent"):
+            cursor.execute(f"VACUUM ANALYZE django_openai_{table}")
+
+
 def measure(backend: str, size: int, runs: int, show: bool, profile: bool) -> dict[str, Any]:
     from django.conf import settings
     from django.test import override_settings
 
     import django_openai
     from django_openai.models import Assistant
+    from django_openai.services.threads import pop_item
 
     clients = dict(settings.DJANGO_OPENAI["CLIENTS"])
     clients["default"] = {**clients["default"], "THREAD_BACKEND": backend}
@@ -262,23 +316,40 @@ def measure(backend: str, size: int, runs: int, show: bool, profile: bool) -> di
         client = django_openai.get_client()
         assistant = Assistant.objects.get(slug=SLUG)
         thread = make_thread(assistant, size)
+        vacuum()
         thread_ttft(thread, "Warm up.")  # the first run sends every item (and starts the conversation)
         client_ttft(client, backend, "Warm up.")
-        alone, through = [], []
-        for n in range(runs):
-            text = f"Question {n} about the weather?"
-            alone.append(client_ttft(client, backend, text))
-            through.append(thread_ttft(thread, text))
+        alone, through, before, after = [], [], [], []
+        undo = watch(client)
+        try:
+            for n in range(runs):
+                text = f"Question {n} about the weather?"
+                alone.append(client_ttft(client, backend, text))
+                ttft, until_request, from_text = thread_ttft(thread, text)
+                through.append(ttft)
+                before.append(until_request)
+                after.append(from_text)
+                if backend == "chat":
+                    # Each run replays the whole thread: keep it at its length (the responses
+                    # backend sends only the new message, and its conversation keeps the rest).
+                    pop_item(thread)
+                    pop_item(thread)
+        finally:
+            undo()
         counted = [count_queries(thread, f"Counted question {n}?", show and n == 0) for n in range(3)]
         with override_settings(
             DJANGO_OPENAI={**settings.DJANGO_OPENAI, "CLIENTS": clients, "THREADS": {"EVENT_LOG": False}}
         ):
             unlogged = [count_queries(thread, f"Unlogged question {n}?", False) for n in range(3)]
+        if profile:
+            vacuum()
         phases = profile_phases(thread, min(runs, 30)) if profile else {}
     return {
         "phases": phases,
         "alone": alone,
         "through": through,
+        "before": before,
+        "after": after,
         "add_queries": max(c[0] for c in counted),
         "run_queries": [c[1] for c in counted],
         "unlogged_queries": [c[1] for c in unlogged],
@@ -332,20 +403,27 @@ def main() -> None:
         f"{args.chunks} tokens); {args.runs} runs each\n"
     )
     print(
-        "| backend | thread items | client TTFT p50 / p99 (ms) | thread TTFT p50 / p99 (ms) "
-        "| added p50 / p99 (ms) | queries per run | without the event log | queries per add_message |"
+        "| backend | thread items | client alone: TTFT p50 / p99 | thread: TTFT p50 / p99 "
+        "| the thread's own time p50 / p99 | of which before the request p50 "
+        "| server's first token, thread's request p50 | queries per run | without the event log "
+        "| queries per add_message |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (backend, size), r in results.items():
-        alone, through = r["alone"], r["through"]
-        added50 = (statistics.median(through) - statistics.median(alone)) * ms
-        added99 = (pct(through, 0.99) - pct(alone, 0.99)) * ms
+        alone, through, before, after = r["alone"], r["through"], r["before"], r["after"]
+        own = [b + a for b, a in zip(before, after, strict=True)]
+        server = [t - b - a for t, b, a in zip(through, before, after, strict=True)]
         print(
-            f"| {backend} | {size:,} | {statistics.median(alone) * ms:.1f} / {pct(alone, 0.99) * ms:.1f} "
-            f"| {statistics.median(through) * ms:.1f} / {pct(through, 0.99) * ms:.1f} "
-            f"| {added50:+.2f} / {added99:+.2f} | {_range(r['run_queries'])} "
-            f"| {_range(r['unlogged_queries'])} | {r['add_queries']} |"
+            f"| {backend} | {size:,} | {_ms(alone)} | {_ms(through)} | {_ms(own)} "
+            f"| {statistics.median(before) * ms:.2f} | {statistics.median(server) * ms:.1f} "
+            f"| {_range(r['run_queries'])} | {_range(r['unlogged_queries'])} | {r['add_queries']} |"
         )
+    print(
+        "\nTimes in ms. The thread's own time: from thread.run() to its request going out, plus from "
+        "the first text\ncoming in to its event reaching the reader; the rest of its TTFT is the "
+        "server's (the fake answers\nthe thread's request on the whole conversation, the client's "
+        "alone on one message)."
+    )
     if args.profile:
         print("\nBefore the request goes out, p50 wall / CPU (ms):\n")
         labels = [dotted for _, dotted, _ in PHASES] + ["until the request"]
@@ -368,6 +446,10 @@ def main() -> None:
         for key in ("kinds", "unlogged_kinds"):
             kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(r[key].items()))
             print(f"- {backend}, {size:,} items: {kinds}")
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.2f} / {pct(values, 0.99) * 1000:.2f}"
 
 
 def _range(values: list[int]) -> str:
