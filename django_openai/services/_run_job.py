@@ -60,21 +60,14 @@ class RunCancelled(Exception):
 
 class RunJob:
     def __init__(
-        self,
-        run: Run,
-        thread: Thread,
-        settings: RunSettings,
-        *,
-        log: bool,
-        sequence: int = 0,
-        forget_earlier: bool = False,
+        self, run: Run, thread: Thread, settings: RunSettings, *, log: bool, sequence: int = 0
     ) -> None:
         self.run = run
         self.thread = thread
         self.settings = settings
         self.sequence = sequence
         self.events: list[RunEventBase] = []
-        self.log = run_log.EventLog(run.pk, enabled=log, forget_thread=thread.pk if forget_earlier else None)
+        self.log = run_log.EventLog(run.pk, enabled=log)
         self.usage = Usage(run.input_tokens, run.output_tokens, run.cached_tokens, run.reasoning_tokens)
         self.reader: ResponsesReader | ChatReader | None = None
         #: Items the stream finished and the next write stores: (item, status).

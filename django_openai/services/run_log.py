@@ -7,8 +7,8 @@ events after the sequence a reader saw, then the new ones as they are written (l
 ``FOLLOW_POLL_SECONDS``), until the run's final event. The database is the one store every
 process of a project shares, so this works across web processes and Celery workers alike.
 
-The events of a thread's earlier runs are deleted with the first events written by a new run on
-it, so the table holds about one run's events per thread.
+The events of a thread's earlier runs are deleted when a new run starts on it, so the table
+holds about one run's events per thread.
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ READ_BATCH = 500
 class EventLog:
     """The writer's side: events kept in memory and written in batches (``flush``)."""
 
-    def __init__(self, run_id: int, *, enabled: bool, forget_thread: int | None = None) -> None:
+    def __init__(self, run_id: int, *, enabled: bool) -> None:
         self.run_id = run_id
         self.enabled = enabled
-        #: A new run's log deletes its thread's earlier events with its first write.
-        self.forget_thread = forget_thread
         self.pending: list[RunEventBase] = []
         self.last_flush = time.monotonic()
         self.urgent = False
@@ -63,9 +61,6 @@ class EventLog:
             for e in self.pending
         ]
         self.pending = []
-        if self.forget_thread is not None:
-            forget_earlier_events(self.forget_thread, self.run_id)
-            self.forget_thread = None
         RunEvent.objects.bulk_create(rows)
 
 

@@ -48,7 +48,7 @@ from .events import (
     ToolCallStarted,
 )
 from .polling import poll
-from .run_log import active_run, afollow_run, follow_run, next_sequence
+from .run_log import active_run, afollow_run, follow_run, forget_earlier_events, next_sequence
 from .threads import ThreadArchived, ThreadBusy, ThreadError, item_text
 
 __all__ = [
@@ -92,15 +92,6 @@ def _version(thread: Thread, assistant: Assistant | AssistantVersion | None) -> 
             raise NoAssistant(
                 f"Thread {thread.pk} has no assistant: pass one to run(), or set thread.assistant."
             )
-        # One query, not two (the assistant, then its latest version): it is time to first token.
-        latest = (
-            AssistantVersion.objects.select_related("assistant")
-            .filter(assistant_id=thread.assistant_id)
-            .order_by("-number")
-            .first()
-        )
-        if latest is not None:
-            return latest
         assistant = Assistant.objects.get(pk=thread.assistant_id)
     if not isinstance(assistant, Assistant):
         raise TypeError(
@@ -189,6 +180,8 @@ def prepare_run(
     )
     with transaction.atomic():
         row = _claim(thread, run)
+        if log:
+            forget_earlier_events(thread.pk, run.pk)
         send_on_commit(run_started, run)
     for name in (
         "item_count",
@@ -201,9 +194,7 @@ def prepare_run(
     thread.client_alias, thread.backend = alias, backend
     if row.owner_id is not None:
         thread.owner = row.owner
-    # The earlier runs' events are deleted with the first write of this run's, once its request
-    # is out, rather than here: what is done before the request adds to the time to first token.
-    job = RunJob(run, thread, settings, log=log, forget_earlier=True)
+    job = RunJob(run, thread, settings, log=log)
     job.announce()
     return job
 
