@@ -8,6 +8,8 @@ class DjangoOpenAIConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, clients  # noqa: F401 - registers the checks and the settings listener
+        from .gateway import checks as gateway_checks  # noqa: F401 - the gateway's settings checks
+        from .gateway import receivers  # noqa: F401 - drops a key's cached lookup when it changes
         from .models.base import remote_kinds
 
         # Every mirror model of the project is known from here on; one without a remote_kind

@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
@@ -187,15 +188,57 @@ class ThreadSettings(Section):
     TOOL_TIMEOUT_SECONDS = Setting(60.0, _float)
     # Keep the events of streamed and background runs for readers who reconnect (run.follow()).
     EVENT_LOG = Setting(True, bool)
+    # How long the events of an ended run are kept (the sweeper deletes them then).
+    EVENT_RETENTION_SECONDS = Setting(3600.0, _float)
     # The longest a logged event waits before it is written (item ends are written at once).
     EVENT_FLUSH_SECONDS = Setting(0.1, _float)
     # How often run.follow() looks for new events.
     FOLLOW_POLL_SECONDS = Setting(0.2, _float)
-    # How often a run not writing events checks whether it was cancelled (and says it is alive).
-    CANCEL_CHECK_SECONDS = Setting(2.0, _float)
+    # How often a run checks whether it was cancelled (and shows it is alive).
+    CANCEL_CHECK_SECONDS = Setting(1.0, _float)
     # A run in progress that has shown no sign of life for this long is taken for dead: the
     # thread may start another.
     RUN_STALE_SECONDS = Setting(600.0, _float)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _routes(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(pattern), str(alias)) for pattern, alias in dict(value).items())
+
+
+def _model_lists(value: Any) -> dict[str, tuple[str, ...]]:
+    return {str(name): tuple(patterns) for name, patterns in dict(value).items()}
+
+
+class GatewaySettings(Section):
+    """``DJANGO_OPENAI["GATEWAY"]``: the OpenAI-compatible gateway (docs/gateway.md)."""
+
+    #: Model-name pattern -> client alias, in order; the first match wins.
+    ROUTES: Setting[tuple[tuple[str, str], ...]] = Setting((("*", "default"),), _routes)
+    USER_MODELS: Setting[dict[str, tuple[str, ...]]] = Setting({}, _model_lists)
+    GROUP_MODELS: Setting[dict[str, tuple[str, ...]]] = Setting({}, _model_lists)
+    DEFAULT_MODELS = Setting(("*",), tuple)
+    MAX_BODY_BYTES = Setting(16 * 1024 * 1024, _int)
+    KEY_CACHE_SECONDS = Setting(60.0, _float)
+    REDIS_URL = Setting(None, lambda value: str(value) if value else None)
+    USAGE_FLUSH_SECONDS = Setting(0.5, _float)
+    USAGE_FLUSH_SIZE = Setting(500, _int)
+    STREAM_USAGE = Setting(True, bool)
+    PRICES: Setting[dict[str, Any]] = Setting({}, dict)
+    USER_MONTHLY_TOKEN_BUDGET = Setting(None, _optional_int)
+    USER_MONTHLY_COST_BUDGET = Setting(None, _optional_decimal)
+    SESSION_AUTH = Setting(True, bool)
+    SESSION_REQUESTS_PER_MINUTE = Setting(None, _optional_int)
+    SESSION_TOKENS_PER_MINUTE = Setting(None, _optional_int)
+    UPSTREAM_MAX_RETRIES = Setting(0, _int)
+    MODELS_CACHE_SECONDS = Setting(60.0, _float)
 
 
 class AppSettings(Section):
@@ -229,6 +272,8 @@ class AppSettings(Section):
     BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
     # Assistants, threads and runs (see docs/assistants.md).
     THREADS = Nested(ThreadSettings)
+
+    GATEWAY = Nested(GatewaySettings)
 
 
 #: The project's ``DJANGO_OPENAI``, read at use time: ``from django_openai.conf import app_settings``.

@@ -15,7 +15,7 @@ from django.apps import apps
 from .models import Batch
 from .models.base import RemoteObject
 from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, RUN_TASK, SWEEP_TASK
-from .services import polling, runs
+from .services import polling, run_log, runs
 from .services.batches import ingest_batch_results as ingest
 
 logger = logging.getLogger("django_openai.tasks")
@@ -32,7 +32,9 @@ __all__ = [
 
 
 def sweep() -> int:
-    """Claim the due rows of every mirror model and enqueue one poll task per row."""
+    """Claim the due rows of every mirror model and enqueue one poll task per row (and delete the
+    event logs of runs that ended a while ago)."""
+    run_log.prune_events()
     total = 0
     for model in polling.polled_models():
         label = model._meta.label_lower

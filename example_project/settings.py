@@ -100,6 +100,8 @@ DJANGO_OPENAI = {
     },
     "POLL_INTERVAL_SECONDS": 3,
     "POLL_MAX_INTERVAL_SECONDS": 30,
+    # The gateway at /v1/ (example_project/asgi.py): every model name goes to the default client.
+    "GATEWAY": {"ROUTES": {"*": "default"}},
 }
 DEMO_MODEL = os.environ.get("DEMO_MODEL", "gpt-4.1-mini")
 

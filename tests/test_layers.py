@@ -32,6 +32,7 @@ LAYERS = {
     "webhooks": 4,
     "admin": 4,
     "management": 4,
+    "gateway": 4,
     "agents": 4,  # the OpenAI Agents SDK's session protocol on threads
     "apps": 5,  # the app config and the package's facade wire everything together
     "": 5,

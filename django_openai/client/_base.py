@@ -213,6 +213,9 @@ class BaseClient:
                     opened.append(stream)
                 files.append((field, (part.filename, stream, part.mime_type)))
             data = form_fields(opts.body)
+        elif opts.content is not None:
+            content = opts.content
+            headers["content-type"] = "application/json"
         elif opts.body is not None:
             content = encode_json(opts.body)
             headers["content-type"] = "application/json"

@@ -53,8 +53,16 @@ class _ResourceTree:
         raw: bool = False,
         stream: bool = False,
         require_stream_end: bool | None = None,
+        content: bytes | None = None,
+        max_retries: int | None = None,
     ) -> Any:
-        """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``) or a stream of dicts."""
+        """Any endpoint, modelled or not: returns decoded JSON, bytes (``raw=True``), a stream of dicts
+        (``stream=True``), or the body unread as it arrives (``raw=True, stream=True``: a
+        :class:`BinaryResponse`, whose ``iter_bytes(None)`` yields each chunk as it is received).
+
+        ``content`` is a JSON body already encoded, sent as it is; ``body`` then only tells the
+        provider what it needs (Azure's deployment path takes the model from it).
+        """
         from ._request import RequestOptions, build_options
 
         call_options = {
@@ -62,6 +70,7 @@ class _ResourceTree:
             "extra_headers": headers,
             "timeout": timeout,
             "require_stream_end": require_stream_end,
+            "max_retries": max_retries,
         }
         opts: RequestOptions = build_options(
             method.upper(),
@@ -70,8 +79,12 @@ class _ResourceTree:
             files=files,
             in_query=False,
         )
-        opts.cast = bytes if raw else None
-        if stream:
+        opts.content = content
+        if raw and stream:
+            opts.stream_body = True
+        elif raw:
+            opts.cast = bytes
+        elif stream:
             from ._streaming import RawJSON
 
             opts.stream_cast = RawJSON

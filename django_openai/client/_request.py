@@ -26,6 +26,9 @@ class RequestOptions:
     path: str
     query: dict[str, Any] | None = None
     body: dict[str, Any] | None = None
+    #: A JSON body already encoded, sent as it is (``body`` then only informs the provider, e.g.
+    #: Azure's deployment path): a relay forwards a caller's bytes without encoding them again.
+    content: bytes | None = None
     files: list[tuple[str, FilePart]] | None = None
     headers: dict[str, str | None] | None = None
     timeout: Any = None

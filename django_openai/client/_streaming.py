@@ -134,6 +134,8 @@ class _StreamBase(Generic[T]):
         self.request_id: str | None = response.headers.get("x-request-id")
         #: True once the server sent ``[DONE]``.
         self.done = False
+        #: Read to its end or closed: iterating again yields nothing.
+        self._spent = False
         self._end = StreamEnd()
         self.decoder = SSEDecoder()
 
@@ -186,6 +188,10 @@ class Stream(_StreamBase[T]):
         return self._iterate()
 
     def _iterate(self) -> Iterator[T]:
+        if self._spent:
+            # Read to its end or closed: a second loop (a helper's get_final_completion() after
+            # the caller's own) finds nothing more, as a spent iterator would.
+            return
         try:
             try:
                 for chunk in self.response.iter_bytes():
@@ -204,6 +210,7 @@ class Stream(_StreamBase[T]):
             self.close()
 
     def close(self) -> None:
+        self._spent = True
         self.response.close()
 
     def __enter__(self) -> Stream[T]:
@@ -220,6 +227,8 @@ class AsyncStream(_StreamBase[T]):
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[T]:
+        if self._spent:
+            return  # see Stream._iterate
         try:
             try:
                 async for chunk in self.response.aiter_bytes():
@@ -240,6 +249,7 @@ class AsyncStream(_StreamBase[T]):
             await self.close()
 
     async def close(self) -> None:
+        self._spent = True
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncStream[T]:
@@ -247,6 +257,12 @@ class AsyncStream(_StreamBase[T]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _cut_off(exc: Exception) -> APIConnectionError:
+    if isinstance(exc, _http.TimeoutException):
+        return APITimeoutError("Timed out while reading the body.")
+    return APIConnectionError(f"The body was cut off: {type(exc).__name__}.")
 
 
 class BinaryResponse:
@@ -266,8 +282,12 @@ class BinaryResponse:
             self.response.close()
 
     def iter_bytes(self, chunk_size: int | None = 65536) -> Iterator[bytes]:
+        """The body in pieces of ``chunk_size`` bytes, or as each piece arrives (``None``).
+        A connection lost mid-body raises :class:`APIConnectionError`."""
         try:
             yield from self.response.iter_bytes(chunk_size)
+        except _http.TransportError as exc:
+            raise _cut_off(exc) from exc
         finally:
             self.response.close()
 
@@ -284,6 +304,7 @@ class BinaryResponse:
     stream_to_file = write_to_file
 
     def close(self) -> None:
+        self._spent = True
         self.response.close()
 
     def __enter__(self) -> BinaryResponse:
@@ -304,9 +325,13 @@ class AsyncBinaryResponse:
             await self.response.aclose()
 
     async def iter_bytes(self, chunk_size: int | None = 65536) -> AsyncIterator[bytes]:
+        """The body in pieces of ``chunk_size`` bytes, or as each piece arrives (``None``: what a
+        relay wants). A connection lost mid-body raises :class:`APIConnectionError`."""
         try:
             async for chunk in self.response.aiter_bytes(chunk_size):
                 yield chunk
+        except _http.TransportError as exc:
+            raise _cut_off(exc) from exc
         finally:
             await self.response.aclose()
 
@@ -323,6 +348,7 @@ class AsyncBinaryResponse:
     stream_to_file = write_to_file
 
     async def close(self) -> None:
+        self._spent = True
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncBinaryResponse:

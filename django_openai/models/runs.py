@@ -69,7 +69,8 @@ class Run(RemoteObject):
     #: Seconds from the first request to the first token of the answer.
     time_to_first_token = models.FloatField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    #: Indexed: the sweeper deletes the event logs of runs that ended a while ago.
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
     #: Set by ``run.cancel()`` for a run another process is running: it stops at its next check.
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     #: ``{"code": ..., "message": ...}`` when the run failed or was cut short.

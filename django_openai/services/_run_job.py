@@ -157,11 +157,14 @@ class RunJob:
         return time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS
 
     def write(self) -> None:
-        """Store the items the stream finished, write the log, check for a cancel (and say we live)."""
+        """Store the items the stream finished, write the log; now and then, check for a cancel
+        (which also shows the run is alive)."""
         with transaction.atomic():
             self._store_finished()
-            self.log.flush()
-            self._check_cancel()
+            if self.log.due():
+                self.log.flush()
+            if time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS:
+                self._check_cancel()
 
     def _check_cancel(self) -> None:
         self.last_check = time.monotonic()
@@ -191,7 +194,6 @@ class RunJob:
     def _completed(self, row: ThreadItem) -> None:
         self.emit(
             ItemCompleted,
-            urgent=True,
             item_id=str(row.content.get("id") or f"item_{row.position}"),
             position=row.position,
             item_type=row.type,
@@ -274,8 +276,13 @@ class RunJob:
         self.in_flight = False
         with transaction.atomic():
             self._store_finished()
-            if self.run.backend == "responses" and self.round_status in ("completed", "incomplete"):
-                # The remote side holds everything up to here: the next input starts after it.
+            chained = not self.thread.remote_conversation_id
+            if self.run.backend == "responses" and (
+                self.round_status == "completed" or (self.round_status == "incomplete" and not chained)
+            ):
+                # The remote side holds everything up to here: the next input starts after it. (A
+                # chain goes on from completed responses only; after an incomplete one, the next
+                # run sends the cut answer again from the last completed response.)
                 self.thread.remote_position = self.thread.item_count
                 self.thread.last_response_id = self.response_id
                 self.run.openai_id = self.response_id

@@ -1,30 +1,33 @@
 """The event log of a run, for readers who reconnect (docs/assistants.md, "Reconnecting").
 
 The process that runs a streamed or background run writes its events to ``RunEvent`` in small
-batches (an item's end at once, deltas at most ``EVENT_FLUSH_SECONDS`` late), the last ones in the
+batches (each at most ``EVENT_FLUSH_SECONDS`` late; a tool's result at once), the last ones in the
 same transaction as the run's end. Any process can then read them: :func:`follow_run` yields the
 events after the sequence a reader saw, then the new ones as they are written (looking every
 ``FOLLOW_POLL_SECONDS``), until the run's final event. The database is the one store every
 process of a project shares, so this works across web processes and Celery workers alike.
 
-The events of a thread's earlier runs are deleted when a new run starts on it, so the table
-holds about one run's events per thread.
+The events of a run are kept ``EVENT_RETENTION_SECONDS`` after its end (for a reader coming back
+just after it), then deleted by the sweeper (:func:`prune_events`), so the table holds the runs
+in progress and the recent ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from ..conf import app_settings
 from ..models import Run, RunEvent, Thread
 from ..models.runs import TERMINAL
 from .events import RunCompleted, RunEventBase, RunFailed, event_from_dict
 
-__all__ = ["EventLog", "active_run", "afollow_run", "final_event", "follow_run"]
+__all__ = ["EventLog", "active_run", "afollow_run", "final_event", "follow_run", "prune_events"]
 
 #: Events read per query by a reader catching up.
 READ_BATCH = 500
@@ -64,9 +67,12 @@ class EventLog:
         RunEvent.objects.bulk_create(rows)
 
 
-def forget_earlier_events(thread_id: int, run_id: int) -> None:
-    """A new run starts on the thread: the events of its earlier (ended) runs are not needed."""
-    RunEvent.objects.filter(run__thread_id=thread_id).exclude(run_id=run_id).delete()
+def prune_events(now: dt.datetime | None = None) -> int:
+    """Delete the events of runs that ended more than ``EVENT_RETENTION_SECONDS`` ago (each sweep
+    does): a reader who comes back later gets the run's final event, made from the run."""
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=app_settings.THREADS.EVENT_RETENTION_SECONDS)
+    deleted, _ = RunEvent.objects.filter(run__finished_at__lt=cutoff).delete()
+    return deleted
 
 
 def next_sequence(run_id: int) -> int:
@@ -95,13 +101,20 @@ def final_event(run: Run, sequence: int = 0) -> RunEventBase:
     )
 
 
+FINAL_TYPES = (RunCompleted.type, RunFailed.type)
+
+
 def _step(run_id: int, after: int) -> tuple[list[RunEventBase], Run | None, bool]:
-    """The logged events after ``after``, the run, and whether it had ended before they were read."""
+    """The logged events after ``after``; and, once the run has ended and they are all read, the
+    run's final event to make up (its log is gone, or was never kept) or None."""
     # The status first: a run's last events are written with its end, so an ended run's log is whole.
     run = Run.objects.filter(pk=run_id).first()
     ended = run is None or run.status in TERMINAL
     rows = RunEvent.objects.filter(run_id=run_id, sequence__gt=after).order_by("sequence")
     events = [event_from_dict(data) for data in rows.values_list("data", flat=True)[:READ_BATCH]]
+    seen_end = ended and run is not None and not events
+    if seen_end and RunEvent.objects.filter(run_id=run_id, type__in=FINAL_TYPES).exists():
+        run = None  # the reader saw the end already
     return events, run, ended
 
 

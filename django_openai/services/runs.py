@@ -48,7 +48,7 @@ from .events import (
     ToolCallStarted,
 )
 from .polling import poll
-from .run_log import active_run, afollow_run, follow_run, forget_earlier_events, next_sequence
+from .run_log import active_run, afollow_run, follow_run, next_sequence
 from .threads import ThreadArchived, ThreadBusy, ThreadError, item_text
 
 __all__ = [
@@ -92,7 +92,11 @@ def _version(thread: Thread, assistant: Assistant | AssistantVersion | None) -> 
             raise NoAssistant(
                 f"Thread {thread.pk} has no assistant: pass one to run(), or set thread.assistant."
             )
-        assistant = Assistant.objects.get(pk=thread.assistant_id)
+        # The newest version of the thread's assistant, in one query.
+        latest = AssistantVersion.objects.filter(assistant_id=thread.assistant_id).order_by("-number").first()
+        if latest is None:
+            raise NoAssistant(f"The assistant of thread {thread.pk} has no version: save it first.")
+        return latest
     if not isinstance(assistant, Assistant):
         raise TypeError(
             f"assistant must be an Assistant or an AssistantVersion, not {type(assistant).__name__}"
@@ -160,7 +164,7 @@ def prepare_run(
     alias = str(version.snapshot.get("client_alias") or "default")
     if thread.client_alias and thread.client_alias != alias:
         raise AliasMismatch(
-            f"Thread {thread.pk} talks to client {thread.client_alias!r}; assistant {version.assistant} uses "
+            f"Thread {thread.pk} talks to client {thread.client_alias!r}; its assistant here uses "
             f"{alias!r}. Its conversation lives with that provider: start a new thread for this assistant."
         )
     backend = thread.backend or resolve_backend(alias)
@@ -180,22 +184,21 @@ def prepare_run(
     )
     with transaction.atomic():
         row = _claim(thread, run)
-        if log:
-            forget_earlier_events(thread.pk, run.pk)
+        for name in (
+            "item_count",
+            "remote_position",
+            "remote_conversation_id",
+            "last_response_id",
+            "active_run_id",
+        ):
+            setattr(thread, name, getattr(row, name))
+        thread.client_alias, thread.backend = alias, backend
+        if row.owner_id is not None:
+            thread.owner = row.owner
+        job = RunJob(run, thread, settings, log=log)
+        job.announce()
+        job.log.flush()  # run.started is in the log as soon as the run exists
         send_on_commit(run_started, run)
-    for name in (
-        "item_count",
-        "remote_position",
-        "remote_conversation_id",
-        "last_response_id",
-        "active_run_id",
-    ):
-        setattr(thread, name, getattr(row, name))
-    thread.client_alias, thread.backend = alias, backend
-    if row.owner_id is not None:
-        thread.owner = row.owner
-    job = RunJob(run, thread, settings, log=log)
-    job.announce()
     return job
 
 

@@ -189,6 +189,24 @@ def test_stream_helper_gives_final_completion(client, router):
     assert final.choices[0].message.content == "Hello"
 
 
+def test_stream_helper_final_completion_after_iterating(client, router):
+    """The documented order: iterate the chunks (or text_deltas()), then get_final_completion()."""
+    router.post("/chat/completions").respond(200, content=sse(chunk("Hel"), chunk("lo", finish="stop")))
+    with client.chat.completions.stream(model="m", messages=[]) as stream:
+        assert list(stream.text_deltas()) == ["Hel", "lo"]
+        final = stream.get_final_completion()
+    assert final.choices[0].message.content == "Hello"
+    assert list(stream.stream) == []  # a spent stream iterates as empty
+
+
+async def test_async_stream_helper_final_completion_after_iterating(aclient, router):
+    router.post("/chat/completions").respond(200, content=sse(chunk("a"), chunk("b", finish="stop")))
+    stream = await aclient.chat.completions.stream(model="m", messages=[])
+    assert [d async for d in stream.text_deltas()] == ["a", "b"]
+    final = await stream.get_final_completion()
+    assert final.choices[0].message.content == "ab"
+
+
 async def test_async_stream_helper_text_deltas(aclient, router):
     router.post("/chat/completions").respond(
         200, content=sse(chunk("a"), chunk("b"), chunk("c", finish="stop"))

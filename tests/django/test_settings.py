@@ -36,6 +36,7 @@ def test_every_option_is_listed_for_the_typo_check():
         "BATCH_INGEST_LEASE_SECONDS",
         "BATCH_INGEST_REQUEST_BODIES",
         "CLIENTS",
+        "GATEWAY",
         "POLL_BATCH_SIZE",
         "POLL_INTERVAL_SECONDS",
         "POLL_MAX_INTERVAL_SECONDS",

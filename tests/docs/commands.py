@@ -86,7 +86,13 @@ def _check_manage(args: list[str]) -> str | None:
     if name not in commands:
         return f"manage.py {name}: no such command"
     parser = load_command_class(commands[name], name).create_parser("manage.py", name)
-    missing = [o for o in _options(args[1:]) if o not in parser._option_string_actions]
+    known = set(parser._option_string_actions)
+    # A command with subcommands (``openai_gateway_key create ...``): the subcommand's options too.
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        subparser = getattr(action, "choices", {}).get(args[1]) if len(args) > 1 else None
+        if subparser is not None:
+            known |= set(subparser._option_string_actions)
+    missing = [o for o in _options(args[1:]) if o not in known]
     return f"manage.py {name}: no option {', '.join(missing)}" if missing else None
 
 

@@ -1,8 +1,10 @@
 """Checks for the blocks that say they are a Django project's file (``# settings.py``,
-``# urls.py``, ``# celery.py``): each is run on its own, then checked for what such a file does."""
+``# urls.py``, ``# celery.py``, ``# asgi.py``): each is run on its own, then checked for what such
+a file does."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import types
 from collections.abc import Iterator
@@ -116,3 +118,21 @@ def check_celery(namespace: dict[str, Any]) -> list[str]:
         finally:
             app.close()
     return problems
+
+
+def check_asgi(namespace: dict[str, Any], loop: asyncio.AbstractEventLoop) -> list[str]:
+    """Its ``application`` must be an ASGI application that answers HTTP requests: one to the
+    gateway's prefix and one to a Django page, each without a server error."""
+    import httpx
+
+    application = namespace.get("application")
+    if not callable(application):
+        return ["it defines no callable `application`"]
+
+    async def probe() -> list[str]:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answers = [await client.get(path) for path in ("/v1/models", "/no-such-page/")]
+        return [f"GET {a.request.url.path} answered {a.status_code}" for a in answers if a.status_code >= 500]
+
+    return loop.run_until_complete(probe())

@@ -33,7 +33,7 @@ LANGUAGES = {
 }
 #: The files a ``# name.py`` first line can name with a meaning of their own; any other name is a
 #: plain script.
-DJANGO_FILES = ("settings.py", "urls.py", "celery.py")
+DJANGO_FILES = ("settings.py", "urls.py", "celery.py", "asgi.py")
 
 _OPENING = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _FILE_NAME = re.compile(r"^#\s*(?P<name>[\w./-]+\.py)\b")
@@ -80,7 +80,7 @@ class Block:
 
     @property
     def kind(self) -> str:
-        """``not-run``, ``settings``, ``urls``, ``celery``, ``script`` or ``page`` (or ``unknown``
+        """``not-run``, ``settings``, ``urls``, ``celery``, ``asgi``, ``script`` or ``page`` (or ``unknown``
         for a fence line with anything else after ``python``)."""
         if self.options:
             return "not-run" if self.not_run_reason is not None else "unknown"

@@ -70,3 +70,69 @@ def test_an_explicit_backend_is_not_probed(openai_fake_inprocess):
         assert resolve_backend("default") == "chat"
     assert openai_fake_inprocess.requests == []
     assert Thread.objects.count() == 0
+
+
+def test_a_chain_goes_on_from_the_last_completed_response(openai_fake_inprocess, thread):
+    """An answer cut by its token limit is not chained from: the next run sends it again."""
+    openai_fake_inprocess.faults.add("POST", "/conversations", status=404)
+    cut = {
+        "id": "resp_cut",
+        "object": "response",
+        "created_at": 1,
+        "status": "incomplete",
+        "incomplete_details": {"reason": "max_output_tokens"},
+        "model": "gpt-4.1-mini",
+        "output": [],
+        "usage": {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5},
+    }
+    message = {"type": "message", "id": "msg_cut", "role": "assistant", "status": "incomplete"}
+    text = {"type": "output_text", "text": "Half an", "annotations": []}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": {**cut, "status": "in_progress"}},
+        {
+            "type": "response.output_item.added",
+            "sequence_number": 1,
+            "output_index": 0,
+            "item": {**message, "content": []},
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 2,
+            "output_index": 0,
+            "content_index": 0,
+            "item_id": "msg_cut",
+            "delta": "Half an",
+        },
+        {
+            "type": "response.output_item.done",
+            "sequence_number": 3,
+            "output_index": 0,
+            "item": {**message, "content": [text]},
+        },
+        {
+            "type": "response.incomplete",
+            "sequence_number": 4,
+            "response": {**cut, "output": [{**message, "content": [text]}]},
+        },
+    ]
+    openai_fake_inprocess.faults.add(
+        "POST", "/responses", stream=[(e["type"], e) for e in events], stream_done=False, times=1
+    )
+    with point_alias(openai_fake_inprocess, THREAD_BACKEND="responses"):
+        thread.add_message("Explain it all")
+        first = thread.run()
+        assert (first.status, first.error["code"]) == ("incomplete", "incomplete")
+        assert thread.items.get(position=2).status == "incomplete"
+        thread.add_message("Go on")
+        second = thread.run()
+    assert second.status == "completed"
+    sent = openai_fake_inprocess.requests[-1].json()
+    assert "previous_response_id" not in sent
+    assert [
+        (i["role"], i["content"] if isinstance(i["content"], str) else i["content"][0]["text"])
+        for i in sent["input"]
+    ] == [
+        ("user", "Explain it all"),
+        ("assistant", "Half an"),
+        ("user", "Go on"),
+    ]

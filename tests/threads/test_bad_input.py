@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django_openai.models import Assistant, Run, Thread
 from django_openai.services.runs import AliasMismatch, EmptyThread, NoAssistant
 from django_openai.services.threads import ThreadArchived
+from django_openai.signals import run_failed
 
 from .conftest import point_alias
 
@@ -103,9 +104,18 @@ def test_bad_overrides(fake, thread, overrides, message):
     nothing_written(thread)
 
 
-def test_a_request_the_server_refuses_is_a_failed_run_and_the_thread_goes_on(fake, thread, backend):
+def test_a_request_the_server_refuses_is_a_failed_run_and_the_thread_goes_on(
+    fake, thread, backend, django_capture_on_commit_callbacks
+):
     thread.add_message("hi")
-    run = thread.run(temperature=7)  # out of the spec's range: the strict fake refuses it
+    failed = []
+    run_failed.connect(handler := lambda sender, instance, **kw: failed.append(instance.status))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run = thread.run(temperature=7)  # out of the spec's range: the strict fake refuses it
+    finally:
+        run_failed.disconnect(handler)
+    assert failed == ["failed"]
     assert run.status == "failed"
     assert run.error["code"] and "temperature" in run.error["message"]
     thread.refresh_from_db()

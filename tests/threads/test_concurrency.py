@@ -83,7 +83,8 @@ def test_a_run_that_shows_no_sign_of_life_is_taken_over(fake, thread, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancelling_a_run_that_another_reader_streams_stops_it(openai_fake, backend):
+def test_cancelling_a_run_that_another_reader_streams_stops_it(openai_fake, backend, settings):
+    settings.DJANGO_OPENAI = {**settings.DJANGO_OPENAI, "THREADS": {"CANCEL_CHECK_SECONDS": 0.1}}
     openai_fake.fake.pacing = Pacing(first_token_ms=10, token_ms=50, chunks=60)
     try:
         with point_alias(openai_fake, THREAD_BACKEND=backend):

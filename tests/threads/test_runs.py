@@ -167,7 +167,8 @@ def test_a_run_records_the_exact_assistant_version(fake, thread, assistant):
 
 @pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
 @pytest.mark.parametrize("backend", ["responses"], indirect=True)
-def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fake, assistant):
+@pytest.mark.parametrize("stream", [False, True])
+def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fake, assistant, stream):
     counts = {}
     for size in (10, 1000):
         thread = Thread.objects.create(assistant=assistant)
@@ -184,7 +185,7 @@ def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fa
         thread.refresh_from_db()
         thread.add_message("One more question")
         with CaptureQueriesContext(connection) as queries:
-            run = thread.run()
+            run = thread.run(stream=True).until_done() if stream else thread.run()
         assert run.status == "completed" and thread.items.count() == size + 2
         counts[size] = len(
             [q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
@@ -199,3 +200,48 @@ def test_runs_are_listed_newest_first_with_their_usage(fake, thread):
     second = thread.run()
     assert list(Run.objects.filter(thread=thread)) == [second, first]
     assert second.usage["total_tokens"] == second.input_tokens + second.output_tokens > 0
+
+
+def test_each_run_leaves_a_usage_record_beside_the_gateways(
+    fake, thread, backend, settings, django_user_model
+):
+    from decimal import Decimal
+
+    from django_openai.models import UsageRecord
+
+    settings.DJANGO_OPENAI = {
+        **settings.DJANGO_OPENAI,
+        "GATEWAY": {"PRICES": {"gpt-4.1-mini": {"input": "0.40", "output": "1.60"}}},
+    }
+    user = django_user_model.objects.create(username="grace")
+    Thread.objects.filter(pk=thread.pk).update(owner=user)
+    thread.refresh_from_db()
+    thread.add_message("hi")
+    run = thread.run()
+    record = UsageRecord.objects.get()
+    assert (record.source, record.endpoint, record.user, record.client_alias, record.model) == (
+        "thread_run",
+        "responses" if backend == "responses" else "chat.completions",
+        user,
+        "default",
+        "gpt-4.1-mini",
+    )
+    assert (record.input_tokens, record.output_tokens, record.total_tokens) == (
+        run.input_tokens,
+        run.output_tokens,
+        run.input_tokens + run.output_tokens,
+    )
+    cost = (Decimal("0.40") * run.input_tokens + Decimal("1.60") * run.output_tokens) / 1_000_000
+    assert record.cost == cost.quantize(Decimal("0.000001")) > 0
+    assert record.status == "ok" and not record.streamed
+    assert record.latency_ms == pytest.approx(run.latency.total_seconds() * 1000)
+    assert record.time_to_first_token_ms == pytest.approx(run.time_to_first_token * 1000)
+    assert record.upstream_request_id == run.openai_id
+
+
+def test_a_run_refused_before_any_request_records_no_usage(fake, thread):
+    from django_openai.models import UsageRecord
+
+    thread.add_message("hi")
+    thread.run(temperature=7)  # refused by the server: a round was sent, so it is recorded
+    assert UsageRecord.objects.get().status == "error"
