@@ -7,7 +7,9 @@ class DjangoOpenAIConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, clients  # noqa: F401 - registers the checks and the settings listener
+        # The checks, the settings listener, and the tasks: registered in every process, the
+        # web's too, since services start tasks by name (they sit below tasks and never import them).
+        from . import checks, clients, tasks  # noqa: F401
         from .gateway import checks as gateway_checks  # noqa: F401 - the gateway's settings checks
         from .gateway import receivers  # noqa: F401 - drops a key's cached lookup when it changes
         from .models.base import remote_kinds

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -201,6 +202,39 @@ class ThreadSettings(Section):
     RUN_STALE_SECONDS = Setting(600.0, _float)
 
 
+def _rates(value: Any) -> dict[str, str | None]:
+    if not isinstance(value, Mapping):
+        raise ImproperlyConfigured(f"{SETTING}['API']['THROTTLE_RATES'] must be a dict of scope -> rate")
+    return {str(scope): None if rate is None else str(rate) for scope, rate in value.items()}
+
+
+class APISettings(Section):
+    """``DJANGO_OPENAI["API"]``: the resource API's classes and limits (see docs/api.md)."""
+
+    @property
+    def AUTHENTICATION_CLASSES(self) -> list[str]:
+        """Session authentication, and token authentication when ``rest_framework.authtoken`` is installed."""
+        configured = self.values().get("AUTHENTICATION_CLASSES")
+        if configured is not None:
+            return _strings(configured)
+        classes = ["rest_framework.authentication.SessionAuthentication"]
+        if apps.is_installed("rest_framework.authtoken"):
+            classes.append("rest_framework.authentication.TokenAuthentication")
+        return classes
+
+    PERMISSION_CLASSES = Setting[list[str]](["rest_framework.permissions.IsAuthenticated"], _strings)
+    THROTTLE_CLASSES = Setting[list[str]](["django_openai.api.throttling.UserScopeThrottle"], _strings)
+    #: Scope -> rate ("30/minute"), per user; None leaves a scope unthrottled. "create" is what
+    #: starts remote work (uploads, batches, fine-tunes); "runs" is ready for run creation.
+    THROTTLE_RATES = Setting[dict[str, str | None]]({"create": "120/hour", "runs": "30/minute"}, _rates)
+    PAGE_SIZE = Setting(20, _int)
+    MAX_PAGE_SIZE = Setting(100, _int)
+    #: The largest file accepted by POST files/ (OpenAI's own limit for one file is 512 MB).
+    MAX_UPLOAD_BYTES = Setting(512 * 1024 * 1024, _int)
+    #: The client (``DJANGO_OPENAI["CLIENTS"]``) that objects created through the API use.
+    CLIENT_ALIAS = Setting("default", str)
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -272,6 +306,8 @@ class AppSettings(Section):
     BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
     # Assistants, threads and runs (see docs/assistants.md).
     THREADS = Nested(ThreadSettings)
+    # The resource API (django_openai.api, see docs/api.md).
+    API = Nested(APISettings)
 
     GATEWAY = Nested(GatewaySettings)
 

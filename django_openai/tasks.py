@@ -12,10 +12,11 @@ import logging
 from celery import current_app, shared_task
 from django.apps import apps
 
-from .models import Batch
+from .client import APIError
+from .models import Batch, Upload
 from .models.base import RemoteObject
-from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, RUN_TASK, SWEEP_TASK
-from .services import polling, run_log, runs
+from .schedules import BEAT_SCHEDULE, INGEST_TASK, POLL_TASK, RUN_TASK, SWEEP_TASK, UPLOAD_TASK
+from .services import files, polling, run_log, runs
 from .services.batches import ingest_batch_results as ingest
 
 logger = logging.getLogger("django_openai.tasks")
@@ -26,6 +27,7 @@ __all__ = [
     "ingest_batch_results",
     "poll_object",
     "run_follow_up",
+    "send_upload",
     "sweep",
     "sweep_task",
 ]
@@ -88,3 +90,21 @@ def execute_run(pk: int) -> str:
     taken for dead (``THREADS["RUN_STALE_SECONDS"]``)."""
     run = runs.execute_run(pk)
     return run.status if run is not None else "skipped"
+
+
+@shared_task(name=UPLOAD_TASK, ignore_result=True, acks_late=True)
+def send_upload(pk: int) -> str | None:
+    """Send a received file staged on an :class:`Upload` row, in parts (``services.files.receive_file``).
+
+    An API error is recorded on the row (``status`` failed, ``error``) and ends the task: the
+    upload is resumed on request (``services.files.retry_upload``), sending only missing parts.
+    """
+    upload = Upload.objects.filter(pk=pk).first()
+    if upload is None:
+        return None
+    try:
+        file = files.send_upload(upload)
+    except APIError as exc:
+        logger.warning("upload %s (%s) failed: %s", pk, upload.filename, exc)
+        return None
+    return file.openai_id if file is not None else None

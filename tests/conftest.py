@@ -20,3 +20,19 @@ def _no_openai_env(monkeypatch):
         "OPENAI_WEBHOOK_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """On PostgreSQL, end the sessions other threads left open (the thread async tests run sync
+    code in, a live server's) before the test database is dropped, which they would prevent."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -16,6 +16,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # The live server of the browser tests serves the admin's CSS (and ours).
+    "django.contrib.staticfiles",
     "rest_framework",
     "django_openai",
     "example_project.demo",

@@ -31,6 +31,8 @@ LAYERS = {
     "tasks": 4,  # the ways in: Celery, webhooks, admin, commands
     "webhooks": 4,
     "admin": 4,
+    "api": 4,
+    "downloads": 4,
     "management": 4,
     "gateway": 4,
     "agents": 4,  # the OpenAI Agents SDK's session protocol on threads

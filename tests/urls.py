@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("openai/webhooks/", include("django_openai.webhooks.urls")),
+    path("api/openai/", include("django_openai.api.urls")),
     # The gateway's simple mount (tests/gateway run the ASGI mount in front of the same project).
     path("v1/", include("django_openai.gateway.urls")),
 ]

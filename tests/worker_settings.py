@@ -12,6 +12,8 @@ from .settings import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["WORKER_TEST_DB_NAME"]  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": os.environ["WORKER_TEST_DB_NAME"]}  # noqa: F405
+# So that the test can end this worker's sessions, and only these (tests/tasks/test_worker.py).
+DATABASES["default"]["OPTIONS"] = {"application_name": "django-openai-test-worker"}  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ["WORKER_QUEUE"]
 DJANGO_OPENAI = {

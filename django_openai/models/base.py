@@ -66,6 +66,11 @@ class RemoteObject(models.Model):
         return self.status in self.remote_kind.terminal
 
     @property
+    def is_settled(self) -> bool:
+        """Whether polling stops here: a terminal status, or one the kind declares settled."""
+        return self.remote_kind.settles(self.status)
+
+    @property
     def needs_follow_up(self) -> bool:
         """Whether the kind's follow-up (``remote_kind.follow_up``) still has work on this row."""
         return False

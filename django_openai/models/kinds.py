@@ -46,9 +46,13 @@ class RemoteKind:
     statuses: Mapping[str, int]
     #: Statuses after which nothing changes any more: polling stops, and the status stays.
     terminal: frozenset[str]
+    #: Statuses at which polling stops although a verb of ours may still move the row on (a
+    #: processed file can still be deleted). Terminal statuses are settled too; ``signals`` may
+    #: name a settled status, sent when a poll brings a row there.
+    settled: frozenset[str] = frozenset()
     #: Webhook event type prefixes that concern this kind ("batch."): a delivery marks the row due.
     webhook_events: tuple[str, ...] = ()
-    #: Terminal status -> the signal sent (once committed) when a poll brings a row there. A kind
+    #: Settled (or terminal) status -> the signal sent (once committed) when a poll brings a row there. A kind
     #: with a follow-up sends its own when the follow-up is done.
     signals: Mapping[str, Signal] = field(default_factory=dict)
     #: The name ``manage.py openai_sync`` knows the kind by; empty when it is not imported.
@@ -66,6 +70,10 @@ class RemoteKind:
     #: (a batch with no results to store checks its request counts there, and signals itself).
     on_terminal: str = ""
     follow_up: FollowUp | None = None
+
+    def settles(self, status: str) -> bool:
+        """Whether polling stops at this status (a terminal or a settled one)."""
+        return status in self.terminal or status in self.settled
 
     def concerns(self, event_type: str) -> bool:
         return any(event_type.startswith(prefix) for prefix in self.webhook_events)

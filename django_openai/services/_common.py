@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.dispatch import Signal
 
-from ..clients import get_client
+from ..clients import get_async_client, get_client
 from ..models.base import RemoteObject
 from ..signals import status_changed
 from ._nul import without_nul
@@ -28,6 +28,23 @@ def async_twin(service: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
 
 def client_for(alias: str) -> Any:
     return get_client(alias)
+
+
+def async_client_for(alias: str) -> Any:
+    """The async client, for the few verbs written async end to end: a download relayed as it
+    arrives holds no thread (docs/architecture.md, "Sync and async")."""
+    return get_async_client(alias)
+
+
+def enqueue(task_name: str, *args: Any) -> None:
+    """Start a Celery task (by name, see ``schedules``) once the transaction commits.
+
+    Services sit below ``tasks`` and never import it; the task is found in the Celery app's
+    registry, as ``tasks.run_follow_up`` finds a kind's follow-up.
+    """
+    from celery import current_app
+
+    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args), robust=True)
 
 
 def save_remote(

@@ -20,7 +20,7 @@ from ..conf import app_settings
 from ..models import Batch, BatchItem, BatchResultProblem, File
 from ..signals import batch_completed, batch_failed, batch_ingested_with_errors
 from ._bulk import insert_items
-from ._common import async_twin, client_for, iter_lines, save_remote, send_on_commit
+from ._common import async_twin, client_for, enqueue, iter_lines, save_remote, send_on_commit
 from ._request_bodies import RequestBodies
 from ._result_lines import ResultLines
 from .files import mirror_file_id, upload_file
@@ -36,12 +36,37 @@ BATCH_ENDPOINTS = (
 )
 MAX_LINES = 50_000
 MAX_BYTES = 200 * 1024 * 1024
+COMPLETION_WINDOWS = ("24h",)
+
+
+def check_batch_options(completion_window: str, metadata: Any) -> None:
+    """What OpenAI checks of a batch's options, checked before anything is uploaded."""
+    if completion_window not in COMPLETION_WINDOWS:
+        raise ValidationError(
+            f"completion_window {completion_window!r} is not supported; use {', '.join(COMPLETION_WINDOWS)}.",
+            code="invalid_completion_window",
+        )
+    if metadata is None:
+        return
+    if not isinstance(metadata, Mapping):
+        raise ValidationError("metadata must be an object of strings.", code="invalid_metadata")
+    if len(metadata) > 16:
+        raise ValidationError("metadata holds at most 16 keys.", code="invalid_metadata")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ValidationError(
+                f"metadata {key!r}: keys and values must be strings.", code="invalid_metadata"
+            )
+        if len(key) > 64 or len(value) > 512:
+            raise ValidationError(
+                f"metadata {key!r}: keys hold at most 64 characters, values 512.", code="invalid_metadata"
+            )
 
 
 class _BatchWriter:
     """Checks each request as OpenAI will, and appends it to a temporary JSONL file."""
 
-    def __init__(self, endpoint: str, model: str | None) -> None:
+    def __init__(self, endpoint: str, model: str | None, *, write: bool = True) -> None:
         if endpoint not in BATCH_ENDPOINTS:
             raise ValidationError(
                 f"endpoint {endpoint!r} is not a batch endpoint; use one of {', '.join(BATCH_ENDPOINTS)}.",
@@ -52,8 +77,14 @@ class _BatchWriter:
         self.seen: set[str] = set()
         self.lines = 0
         self.size = 0
-        handle, self.path = tempfile.mkstemp(prefix="openai-batch-", suffix=".jsonl")
-        self.out = os.fdopen(handle, "wb")
+        # Without ``write``, lines are only checked, as they stand: a file already uploaded is
+        # used as it is, so its lines must name their method and url themselves.
+        self.strict = not write
+        self.path = ""
+        self.out: Any = None
+        if write:
+            handle, self.path = tempfile.mkstemp(prefix="openai-batch-", suffix=".jsonl")
+            self.out = os.fdopen(handle, "wb")
 
     def fail(self, message: str, code: str) -> None:
         raise ValidationError(f"line {self.lines}: {message}", code=code)
@@ -75,6 +106,10 @@ class _BatchWriter:
         if custom_id in self.seen:
             self.fail(f"custom_id {custom_id!r} is used twice", "duplicate_custom_id")
         self.seen.add(custom_id)
+        if self.strict:
+            for name in ("method", "url", "body"):
+                if name not in request:
+                    self.fail(f"{name} is missing", "missing_" + name)
         method = request.get("method", "POST")
         if method != "POST":
             self.fail(f"method must be POST, not {method!r}", "invalid_method")
@@ -87,7 +122,7 @@ class _BatchWriter:
         if not isinstance(body, Mapping):
             self.fail("body must be a dict", "invalid_request")
         body = dict(body)
-        if self.model is not None:
+        if self.model is not None and not self.strict:
             body.setdefault("model", self.model)
         model = body.get("model")
         if not model:
@@ -109,14 +144,17 @@ class _BatchWriter:
         self.size += len(line)
         if self.size > MAX_BYTES:
             self.fail(f"the batch file would exceed {MAX_BYTES // (1024 * 1024)} MB", "file_too_large")
-        self.out.write(line)
+        if self.out is not None:
+            self.out.write(line)
 
     def close(self) -> None:
-        self.out.close()
+        if self.out is not None:
+            self.out.close()
 
     def discard(self) -> None:
-        self.out.close()
-        os.unlink(self.path)
+        self.close()
+        if self.path and os.path.exists(self.path):
+            os.unlink(self.path)
 
 
 def create_batch_from_requests(
@@ -125,9 +163,11 @@ def create_batch_from_requests(
     *,
     model: str | None = None,
     metadata: dict[str, str] | None = None,
+    completion_window: str = "24h",
     client_alias: str = "default",
     owner: Any = None,
 ) -> Batch:
+    check_batch_options(completion_window, metadata)
     writer = _BatchWriter(endpoint, model)
     try:
         for request in requests:
@@ -135,7 +175,7 @@ def create_batch_from_requests(
         if writer.lines == 0:
             raise ValidationError("a batch needs at least one request.", code="empty")
         writer.close()
-        return _start(writer.path, endpoint, metadata, client_alias, owner)
+        return _start(writer.path, endpoint, metadata, completion_window, client_alias, owner)
     except BaseException:
         writer.discard()
         raise
@@ -149,6 +189,7 @@ def create_batch_from_file(
     endpoint: str,
     *,
     metadata: dict[str, str] | None = None,
+    completion_window: str = "24h",
     client_alias: str = "default",
     owner: Any = None,
 ) -> Batch:
@@ -158,25 +199,103 @@ def create_batch_from_file(
     def requests() -> Iterable[dict[str, Any]]:
         stream = part.open()
         try:
-            for number, raw in enumerate(iter_lines(iter(lambda: stream.read(1024 * 1024), b"")), start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    yield json.loads(raw)
-                except ValueError:
-                    raise ValidationError(
-                        f"line {number}: not valid JSON", code="invalid_json_line"
-                    ) from None
+            yield from _parsed_lines(iter(lambda: stream.read(1024 * 1024), b""))
         finally:
             if part.owns_stream:
                 stream.close()
 
     return create_batch_from_requests(
-        requests(), endpoint, metadata=metadata, client_alias=client_alias, owner=owner
+        requests(),
+        endpoint,
+        metadata=metadata,
+        completion_window=completion_window,
+        client_alias=client_alias,
+        owner=owner,
     )
 
 
-def _start(path: str, endpoint: str, metadata: dict[str, str] | None, client_alias: str, owner: Any) -> Batch:
+def _parsed_lines(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """The JSON value of each non-blank line; a line that is not JSON is named by its number.
+
+    Blank lines are skipped but counted, so that a number is the line an editor shows; the
+    writer counts requests, which a message names only when every line before it was one.
+    """
+    for number, raw in enumerate(iter_lines(chunks), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield json.loads(raw)
+        except ValueError:
+            raise ValidationError(f"line {number}: not valid JSON", code="invalid_json_line") from None
+
+
+def create_batch_for_file(
+    file: File,
+    endpoint: str,
+    *,
+    metadata: dict[str, str] | None = None,
+    completion_window: str = "24h",
+    owner: Any = None,
+) -> Batch:
+    """Start a batch on a JSONL file already uploaded (purpose "batch"), checked line by line first.
+
+    The file is read as a stream from the API and each line checked as OpenAI will (as
+    :func:`create_batch_from_requests` does), so that a bad line is a ``ValidationError`` naming
+    it rather than a batch that fails validation remotely. The file is used as it stands.
+    """
+    if file.purpose != "batch":
+        raise ValidationError(
+            f"file {file.openai_id} has purpose {file.purpose!r}; a batch needs a file of purpose 'batch'.",
+            code="invalid_purpose",
+        )
+    check_batch_options(completion_window, metadata)
+    writer = _BatchWriter(endpoint, None, write=False)
+    with client_for(file.client_alias).files.content(file.openai_id) as body:
+        for request in _parsed_lines(body.iter_bytes(256 * 1024)):
+            writer.add(request)
+    if writer.lines == 0:
+        raise ValidationError("a batch needs at least one request; the file has none.", code="empty")
+    remote = client_for(file.client_alias).batches.create(
+        input_file_id=file.openai_id,
+        endpoint=endpoint,
+        completion_window=completion_window,
+        metadata=metadata or None,
+    )
+    return _save_new_batch(remote, endpoint, file, file.client_alias, owner)
+
+
+def retry_ingestion(batch: Batch) -> Batch:
+    """Store a finished batch's results again: after a failed ingestion, or one with problems.
+
+    Rows already stored are kept (the ingestion skips them) and problems are recorded afresh.
+    The ingestion runs in a Celery task, started once this commits.
+    """
+    if not batch.is_terminal:
+        raise ValidationError(
+            f"batch {batch.openai_id} is {batch.status or 'not started'}; "
+            "its results come once it has ended.",
+            code="not_finished",
+        )
+    data = batch.data or {}
+    if not (data.get("output_file_id") or data.get("error_file_id")):
+        raise ValidationError(f"batch {batch.openai_id} has no result files to ingest.", code="no_results")
+    follow_up = batch.remote_kind.follow_up
+    assert follow_up is not None
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(results_ingested_at=None, last_error="")
+        batch.results_ingested_at, batch.last_error = None, ""
+        enqueue(follow_up.task, batch.pk)
+    return batch
+
+
+def _start(
+    path: str,
+    endpoint: str,
+    metadata: dict[str, str] | None,
+    completion_window: str,
+    client_alias: str,
+    owner: Any,
+) -> Batch:
     with open(path, "rb") as data:
         input_file = upload_file(
             data,
@@ -189,7 +308,10 @@ def _start(path: str, endpoint: str, metadata: dict[str, str] | None, client_ali
     client = client_for(client_alias)
     try:
         remote = client.batches.create(
-            input_file_id=input_file.openai_id, endpoint=endpoint, metadata=metadata or None
+            input_file_id=input_file.openai_id,
+            endpoint=endpoint,
+            completion_window=completion_window,
+            metadata=metadata or None,
         )
     except APIError:
         # Leave nothing half-created: the uploaded input goes too.
@@ -197,6 +319,10 @@ def _start(path: str, endpoint: str, metadata: dict[str, str] | None, client_ali
             client.files.delete(input_file.openai_id)
         input_file.delete()
         raise
+    return _save_new_batch(remote, endpoint, input_file, client_alias, owner)
+
+
+def _save_new_batch(remote: Any, endpoint: str, input_file: File, client_alias: str, owner: Any) -> Batch:
     batch = Batch(
         client_alias=client_alias,
         openai_id=remote.id,
@@ -402,5 +528,7 @@ def finish_without_results(batch: Batch) -> None:
 
 acreate_batch_from_requests = async_twin(create_batch_from_requests)
 acreate_batch_from_file = async_twin(create_batch_from_file)
+acreate_batch_for_file = async_twin(create_batch_for_file)
+aretry_ingestion = async_twin(retry_ingestion)
 arefresh_batch = async_twin(refresh_batch)
 acancel_batch = async_twin(cancel_batch)

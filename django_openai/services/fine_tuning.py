@@ -153,6 +153,8 @@ def sync_checkpoints(job: FineTuningJob) -> int:
         )
         for c in client.fine_tuning.jobs.checkpoints.list(job.openai_id)
     ]
+    # In step order (the API lists newest first), so that the pk orders them by step too.
+    rows.sort(key=lambda row: row.step_number or 0)
     FineTuningCheckpoint.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 

@@ -77,7 +77,7 @@ def _retrieve(obj: RemoteObject) -> tuple[dict[str, Any], float | None]:
 def poll(model: type[RemoteObject], pk: int) -> str | None:
     """Fetch one object and apply it. Returns the name of the follow-up to run (``"ingest"``), or None."""
     obj = model._default_manager.filter(pk=pk).first()
-    if obj is None or (obj.is_terminal and not obj.needs_follow_up):
+    if obj is None or (obj.is_settled and not obj.needs_follow_up):
         return None
     try:
         remote, poll_after = _retrieve(obj)
@@ -92,9 +92,9 @@ def poll(model: type[RemoteObject], pk: int) -> str | None:
         obj.last_error = ""
         if change is not None:
             obj.poll_attempts = 0
-        if obj.is_terminal:
+        if obj.is_settled:
             obj.next_poll_at = None
-            follow_up = _on_terminal(obj, change, now)
+            follow_up = _on_settled(obj, change, now)
         else:
             obj.next_poll_at = now + (
                 dt.timedelta(seconds=poll_after) if poll_after else backoff(obj.poll_attempts + 1)
@@ -105,7 +105,8 @@ def poll(model: type[RemoteObject], pk: int) -> str | None:
     return follow_up
 
 
-def _on_terminal(obj: RemoteObject, change: tuple[str, str] | None, now: dt.datetime) -> str | None:
+def _on_settled(obj: RemoteObject, change: tuple[str, str] | None, now: dt.datetime) -> str | None:
+    """Polling stopped: start the follow-up the row needs, or send the kind's signal for its status."""
     kind = obj.remote_kind
     if kind.follow_up is not None and obj.needs_follow_up:
         # A lease: if the worker doing the follow-up dies, a later sweep finds the row due again.

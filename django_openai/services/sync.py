@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from ..models.base import synced_models
-from ._common import client_for, save_remote
+from ..models.base import RemoteObject, synced_models
+from ._common import async_twin, client_for, save_remote
 
 
 def sync_names() -> list[str]:
@@ -40,9 +40,30 @@ def import_remote(kinds: Iterable[str] | None = None, *, client_alias: str = "de
                 if obj is None:
                     obj = model(client_alias=client_alias, openai_id=data["id"])
                 save_remote(obj, data)
-                if kind.poll_imported and (not obj.is_terminal or obj.needs_follow_up):
+                if kind.poll_imported and (not obj.is_settled or obj.needs_follow_up):
                     obj.next_poll_at = timezone.now()
                     obj.save(update_fields=["next_poll_at"])
             count += 1
         counts[name] = count
     return counts
+
+
+def refresh_remote(obj: RemoteObject) -> RemoteObject:
+    """Fetch one mirrored object now and apply it: its kind's own refresh verb when it has one
+    (a job's also fetches its new events), else the kind's resource. An unsettled row is made
+    due so that the sweeper follows it on."""
+    verb = getattr(obj, "refresh", None)
+    if callable(verb):
+        verb()
+        return obj
+    resource = operator.attrgetter(obj.remote_kind.resource)(client_for(obj.client_alias))
+    remote = resource.retrieve(obj.openai_id).to_dict()
+    with transaction.atomic():
+        save_remote(obj, remote)
+        if not obj.is_settled and obj.next_poll_at is None:
+            obj.next_poll_at = timezone.now()
+            obj.save(update_fields=["next_poll_at"])
+    return obj
+
+
+arefresh_remote = async_twin(refresh_remote)

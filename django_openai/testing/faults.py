@@ -2,6 +2,7 @@
 
     fake.faults.add("POST", "/chat/completions", status=429, times=2, headers={"retry-after": "1"})
     fake.faults.add("POST", "/chat/completions", stream_error_after=3)
+    fake.faults.add("POST", "/uploads/*/parts", status=500, skip=2)  # the third part on fails
 
 A fault matches a method and a path (``*`` in the path matches one segment; the ``/v1`` prefix is
 optional) and applies to the next ``times`` matching requests (``None``: every one).
@@ -29,6 +30,8 @@ class Fault:
     stream_done: bool = True
     #: How many matching requests this fault applies to; None = all of them.
     times: int | None = None
+    #: How many matching requests pass untouched before the fault applies (a failure mid-way).
+    skip: int = 0
     #: Seconds before the first byte of the response.
     delay: float = 0.0
     #: Seconds between stream chunks.
@@ -44,6 +47,7 @@ class Fault:
     #: Send the body one byte at a time.
     drip: bool = False
     hits: int = 0
+    skipped: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         if self.method not in ("*", method.upper()):
@@ -81,6 +85,9 @@ class FaultPlan:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path) and (fault.times is None or fault.hits < fault.times):
+                    if fault.skipped < fault.skip:
+                        fault.skipped += 1
+                        continue
                     fault.hits += 1
                     return fault
         return None

@@ -36,10 +36,12 @@ class FakeState:
         webhook_secret: str | None = None,
         id_seed: str | None = None,
         batch_seconds_per_line: float | None = None,
+        file_processing_seconds: float = 0.0,
     ) -> None:
         self.clock = clock or Clock()
         # What reset() returns to (None: the clock's default).
         self._configured_batch_seconds = batch_seconds_per_line
+        self._configured_file_seconds = file_processing_seconds
         # Ids differ between fake instances (a restarted fake must not reuse ids a database already
         # holds); pass id_seed for ids that repeat from run to run. Content never depends on it.
         self.id_seed = id_seed if id_seed is not None else uuid.uuid4().hex
@@ -68,6 +70,8 @@ class FakeState:
             self.fine_tuned_models: dict[str, dict[str, Any]] = {}
             self._counter = itertools.count(1)
             self._batch_seconds_per_line = self._configured_batch_seconds
+            #: Seconds (on the clock) a new file stays "uploaded" before it is "processed".
+            self.file_processing_seconds = self._configured_file_seconds
             self.webhooks_sent: list[dict[str, Any]] = []
             # Only what the fake itself wrote (file contents, named by file id): a --data-dir may
             # be a directory that holds other things too.

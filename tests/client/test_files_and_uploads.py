@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 
 import httpx
@@ -219,3 +220,25 @@ async def test_async_wait_for_processing(aclient, router, _fast_retries):
     )
     file = await aclient.files.wait_for_processing("file-1", poll_interval=0.5)
     assert file.status == "error" and 0.5 in _fast_retries
+
+
+class _SlowStream(io.BytesIO):
+    """A file object whose reads take a while: two threads sharing it would interleave."""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        position = super().seek(offset, whence)
+        threading.Event().wait(0.01)  # another thread may seek meanwhile (time.sleep is patched here)
+        return position
+
+
+def test_parts_read_from_one_shared_file_object_get_their_own_bytes():
+    """Parts are read from a thread pool; a file object is one stream that each read seeks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django_openai.client.resources.uploads._chunked import ChunkPlan
+
+    content = os.urandom(25_600)  # 7 parts of 4 KB, each different
+    plan = ChunkPlan(to_file_part(("data.bin", _SlowStream(content))), len(content), 4096)
+    with ThreadPoolExecutor(4) as pool:
+        parts = list(pool.map(plan.read, range(plan.count)))
+    assert b"".join(parts) == content

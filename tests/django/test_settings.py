@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from django_openai.checks import unknown_options
-from django_openai.conf import AppSettings, Nested, Section, Setting, app_settings
+from django_openai.conf import APISettings, AppSettings, Nested, Section, Setting, app_settings
 
 
 def test_defaults_and_overrides_are_read_at_use_time():
@@ -32,6 +32,7 @@ def test_a_list_default_is_never_shared():
 
 def test_every_option_is_listed_for_the_typo_check():
     assert AppSettings.option_names() == [
+        "API",
         "BATCH_INGEST_CHUNK_SIZE",
         "BATCH_INGEST_LEASE_SECONDS",
         "BATCH_INGEST_REQUEST_BODIES",
@@ -45,6 +46,16 @@ def test_every_option_is_listed_for_the_typo_check():
         "UPLOAD_PART_THRESHOLD_BYTES",
         "WEBHOOK_SECRETS",
         "WEBHOOK_TOLERANCE_SECONDS",
+    ]
+    assert APISettings.option_names() == [
+        "AUTHENTICATION_CLASSES",
+        "CLIENT_ALIAS",
+        "MAX_PAGE_SIZE",
+        "MAX_UPLOAD_BYTES",
+        "PAGE_SIZE",
+        "PERMISSION_CLASSES",
+        "THROTTLE_CLASSES",
+        "THROTTLE_RATES",
     ]
 
 
@@ -76,3 +87,11 @@ def test_a_nested_section_is_read_at_use_time_and_checked_for_typos():
         pytest.raises(ImproperlyConfigured, match=r"DJANGO_OPENAI\['LIMITS'\] must be a dict"),
     ):
         options.LIMITS.PER_MINUTE  # noqa: B018
+
+
+def test_an_unknown_key_of_the_api_section_is_warned_about(settings):
+    from django_openai.checks import check_settings
+
+    settings.DJANGO_OPENAI = {**settings.DJANGO_OPENAI, "API": {"PAGE_SIZ": 10}}
+    (warning,) = [m for m in check_settings() if m.id == "django_openai.W001"]
+    assert warning.msg == "DJANGO_OPENAI['API']['PAGE_SIZ'] is not a known setting and is ignored."

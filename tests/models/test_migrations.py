@@ -14,6 +14,15 @@ BEFORE = [("django_openai", "0002_batchitem_batch_no_own_index")]
 AFTER = [("django_openai", "0003_hardening_webhooks_ingestion")]
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest():
+    """Each test leaves the schema as the rest of the suite expects it: every migration applied."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

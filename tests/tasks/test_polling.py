@@ -16,6 +16,7 @@ from django_openai.services.batches import ingest_batch_results
 from django_openai.signals import (
     batch_completed,
     batch_failed,
+    file_processed,
     fine_tuning_job_failed,
     fine_tuning_job_succeeded,
 )
@@ -217,3 +218,48 @@ def test_manage_py_openai_poll_and_sync(use_openai_fake):
     call_command("openai_poll", "--inline", stdout=out)
     batch.refresh_from_db()
     assert batch.status == "completed" and batch.items.count() == 5
+
+
+def test_a_file_still_uploaded_is_polled_until_processed_then_left_alone(use_openai_fake):
+    """A file mirrored while "uploaded" stops being polled once "processed", and says so once."""
+    fake = use_openai_fake()
+    fake.fake.file_processing_seconds = 5
+    received = []
+
+    def receiver(sender, instance, **kwargs):
+        received.append(instance.openai_id)
+
+    file_processed.connect(receiver)
+    try:
+        file = upload_file(("data.jsonl", b'{"a": 1}\n'), "batch")
+        assert file.status == "uploaded" and file.next_poll_at is not None
+        assert received == []
+        fake.advance(10)
+        make_due(file)
+        assert tasks.sweep() == 1
+        file.refresh_from_db()
+        assert file.status == "processed"
+        assert file.next_poll_at is None, "a processed file is not polled any more"
+        assert received == [file.openai_id]
+        asked = len(fake.requests)
+        assert tasks.sweep() == 0
+        assert len(fake.requests) == asked
+        assert received == [file.openai_id], "sent once"
+    finally:
+        file_processed.disconnect(receiver)
+
+
+def test_a_file_processed_at_once_is_announced_and_never_polled(use_openai_fake):
+    use_openai_fake()
+    received = []
+
+    def receiver(sender, instance, **kwargs):
+        received.append(instance.openai_id)
+
+    file_processed.connect(receiver)
+    try:
+        file = upload_file(("data.jsonl", b'{"a": 1}\n'), "batch")
+    finally:
+        file_processed.disconnect(receiver)
+    assert file.status == "processed" and file.next_poll_at is None
+    assert received == [file.openai_id]

@@ -91,11 +91,12 @@ def worker_env(openai_fake, use_openai_fake, tmp_path, monkeypatch):
             except subprocess.TimeoutExpired:
                 proc.kill()
     # A killed worker's database session can outlive it for a moment; end it, or the test database
-    # cannot be dropped at the end of the run.
+    # cannot be dropped at the end of the run. Only the worker's: the test process's other threads
+    # (a live server, the thread async code runs sync code in) keep theirs.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = 'django-openai-test-worker'"
         )
 
 

@@ -22,7 +22,8 @@ def store_file(state: FakeState, filename: str, content: bytes, purpose: str) ->
         "created_at": state.now(),
         "filename": filename,
         "purpose": purpose,
-        "status": "processed",
+        "status": "processed" if state.file_processing_seconds <= 0 else "uploaded",
+        "_processed_at": state.clock.now() + state.file_processing_seconds,
     }
     state.files[file_id] = record
     return record
@@ -30,9 +31,13 @@ def store_file(state: FakeState, filename: str, content: bytes, purpose: str) ->
 
 def get_file(state: FakeState, file_id: str, param: str = "file_id") -> dict[str, Any]:
     try:
-        return state.files[file_id]
+        record = state.files[file_id]
     except KeyError:
         raise not_found("file", file_id, param) from None
+    # A file is "uploaded" until the clock passes its processing time, as OpenAI's once were.
+    if record["status"] == "uploaded" and state.clock.now() >= record["_processed_at"]:
+        record["status"] = "processed"
+    return record
 
 
 def file_bytes(state: FakeState, file_id: str) -> bytes:
@@ -52,17 +57,19 @@ def create_file(state: FakeState, req: FakeRequest) -> FakeResponse:
         raise FakeError(400, "Invalid file format for Batch API. Must be .jsonl", param="file")
     if len(upload.content) > MAX_FILE_BYTES:
         raise FakeError(400, "File is too large.", param="file")
-    return FakeResponse.json(store_file(state, upload.filename, upload.content, purpose))
+    return FakeResponse.json(public(store_file(state, upload.filename, upload.content, purpose)))
 
 
 def list_files(state: FakeState, req: FakeRequest) -> FakeResponse:
     purpose = req.q("purpose")
-    items = [f for f in state.files.values() if purpose in (None, f["purpose"])]
+    items = [
+        public(get_file(state, f)) for f in list(state.files) if purpose in (None, state.files[f]["purpose"])
+    ]
     return paginate(req, items, default_limit=10_000)
 
 
 def retrieve_file(state: FakeState, req: FakeRequest, file_id: str) -> FakeResponse:
-    return FakeResponse.json(get_file(state, file_id))
+    return FakeResponse.json(public(get_file(state, file_id)))
 
 
 def file_content(state: FakeState, req: FakeRequest, file_id: str) -> FakeResponse:
@@ -145,7 +152,7 @@ def complete_upload(state: FakeState, req: FakeRequest, upload_id: str) -> FakeR
             param="part_ids",
         )
     upload["status"] = "completed"
-    upload["file"] = store_file(state, upload["filename"], content, upload["purpose"])
+    upload["file"] = public(store_file(state, upload["filename"], content, upload["purpose"]))
     return FakeResponse.json(public(upload))
 
 

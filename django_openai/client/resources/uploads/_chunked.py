@@ -24,6 +24,7 @@ class ChunkPlan:
     done: dict[int, str] = field(default_factory=dict)
     sent_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _read_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.part_size <= 0:
@@ -40,7 +41,12 @@ class ChunkPlan:
         return [i for i in range(self.count) if i not in self.done]
 
     def read(self, index: int) -> bytes:
-        return self.part.read_range(index * self.part_size, self.length(index))
+        if self.part.owns_stream:  # each read opens a stream of its own
+            return self.part.read_range(index * self.part_size, self.length(index))
+        # One stream shared by every part (a file object): a seek and a read from two threads at
+        # once would interleave and send one part's bytes as another's.
+        with self._read_lock:
+            return self.part.read_range(index * self.part_size, self.length(index))
 
     def record(self, index: int, part_id: str) -> int:
         with self._lock:

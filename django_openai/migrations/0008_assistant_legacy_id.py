@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_openai', '0006_agent_sessions'),
+        ('django_openai', '0007_agent_sessions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
