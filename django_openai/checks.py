@@ -2,7 +2,7 @@
 
 Ids are stable (documented in docs/settings.md): E001 unknown provider, E002 missing key, E003
 Azure without an API version, E004 malformed base URL, E005 bad timeout, E006 malformed settings,
-E007 bad MAX_RETRIES, E008 Azure without an endpoint, E009 unknown THREAD_BACKEND, W001 unknown
+E007 bad MAX_RETRIES, E008 Azure without an endpoint, E011 unknown THREAD_BACKEND, W001 unknown
 client setting.
 """
 
@@ -118,7 +118,7 @@ def _check_client(alias: str) -> list[checks.CheckMessage]:
             checks.Error(
                 f"{where}['THREAD_BACKEND'] is {backend!r}, which is not a thread backend.",
                 hint=f"Use one of: {', '.join(conf.THREAD_BACKENDS)} ('auto' detects it once).",
-                id="django_openai.E009",
+                id="django_openai.E011",
             )
         )
     errors.extend(_check_urls(where, provider_name, config))

@@ -180,28 +180,6 @@ def _strings(value: Any) -> list[str]:
     return [str(item) for item in value or []]
 
 
-class ThreadSettings(Section):
-    """``DJANGO_OPENAI["THREADS"]``: how runs of threads behave (see docs/assistants.md)."""
-
-    # Rounds of tool calls a run may make before it fails (the model keeps asking for tools).
-    MAX_TOOL_ROUNDS = Setting(8, _int)
-    # Seconds a function tool may take (a tool's own ``timeout`` wins).
-    TOOL_TIMEOUT_SECONDS = Setting(60.0, _float)
-    # Keep the events of streamed and background runs for readers who reconnect (run.follow()).
-    EVENT_LOG = Setting(True, bool)
-    # How long the events of an ended run are kept (the sweeper deletes them then).
-    EVENT_RETENTION_SECONDS = Setting(3600.0, _float)
-    # The longest a logged event waits before it is written (item ends are written at once).
-    EVENT_FLUSH_SECONDS = Setting(0.1, _float)
-    # How often run.follow() looks for new events.
-    FOLLOW_POLL_SECONDS = Setting(0.2, _float)
-    # How often a run checks whether it was cancelled (and shows it is alive).
-    CANCEL_CHECK_SECONDS = Setting(1.0, _float)
-    # A run in progress that has shown no sign of life for this long is taken for dead: the
-    # thread may start another.
-    RUN_STALE_SECONDS = Setting(600.0, _float)
-
-
 def _rates(value: Any) -> dict[str, str | None]:
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured(f"{SETTING}['API']['THROTTLE_RATES'] must be a dict of scope -> rate")
@@ -233,6 +211,28 @@ class APISettings(Section):
     MAX_UPLOAD_BYTES = Setting(512 * 1024 * 1024, _int)
     #: The client (``DJANGO_OPENAI["CLIENTS"]``) that objects created through the API use.
     CLIENT_ALIAS = Setting("default", str)
+
+
+class ThreadSettings(Section):
+    """``DJANGO_OPENAI["THREADS"]``: how runs of threads behave (see docs/assistants.md)."""
+
+    # Rounds of tool calls a run may make before it fails (the model keeps asking for tools).
+    MAX_TOOL_ROUNDS = Setting(8, _int)
+    # Seconds a function tool may take (a tool's own ``timeout`` wins).
+    TOOL_TIMEOUT_SECONDS = Setting(60.0, _float)
+    # Keep the events of streamed and background runs for readers who reconnect (run.follow()).
+    EVENT_LOG = Setting(True, bool)
+    # How long the events of an ended run are kept (the sweeper deletes them then).
+    EVENT_RETENTION_SECONDS = Setting(3600.0, _float)
+    # The longest a logged event waits before it is written (item ends are written at once).
+    EVENT_FLUSH_SECONDS = Setting(0.1, _float)
+    # How often run.follow() looks for new events.
+    FOLLOW_POLL_SECONDS = Setting(0.2, _float)
+    # How often a run checks whether it was cancelled (and shows it is alive).
+    CANCEL_CHECK_SECONDS = Setting(1.0, _float)
+    # A run in progress that has shown no sign of life for this long is taken for dead: the
+    # thread may start another.
+    RUN_STALE_SECONDS = Setting(600.0, _float)
 
 
 def _optional_int(value: Any) -> int | None:
@@ -304,10 +304,10 @@ class AppSettings(Section):
     BATCH_INGEST_REQUEST_BODIES = Setting(True, bool)
     # How long an ingestion may run before the sweeper assumes its worker died and starts another.
     BATCH_INGEST_LEASE_SECONDS = Setting(600.0, _float)
-    # Assistants, threads and runs (see docs/assistants.md).
-    THREADS = Nested(ThreadSettings)
     # The resource API (django_openai.api, see docs/api.md).
     API = Nested(APISettings)
+    # Assistants, threads and runs (see docs/assistants.md).
+    THREADS = Nested(ThreadSettings)
 
     GATEWAY = Nested(GatewaySettings)
 

@@ -11,9 +11,9 @@ from typing import Any
 SWEEP_TASK = "django_openai.sweep"
 POLL_TASK = "django_openai.poll_object"
 INGEST_TASK = "django_openai.ingest_batch_results"
+UPLOAD_TASK = "django_openai.send_upload"
 #: A background run on the chat backend, run by a worker.
 RUN_TASK = "django_openai.execute_run"
-UPLOAD_TASK = "django_openai.send_upload"
 
 #: One sweep every 15 seconds; a sweep that could not start within 14 s is dropped, not queued up.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {

@@ -83,15 +83,6 @@ def ingest_batch_results(pk: int) -> int:
     return count
 
 
-@shared_task(name=RUN_TASK, ignore_result=True, acks_late=False)
-def execute_run(pk: int) -> str:
-    """A background run on the chat backend (docs/assistants.md, "Background runs"). Not acked
-    late: a run that died with its worker is not started again half done; it is left to be
-    taken for dead (``THREADS["RUN_STALE_SECONDS"]``)."""
-    run = runs.execute_run(pk)
-    return run.status if run is not None else "skipped"
-
-
 @shared_task(name=UPLOAD_TASK, ignore_result=True, acks_late=True)
 def send_upload(pk: int) -> str | None:
     """Send a received file staged on an :class:`Upload` row, in parts (``services.files.receive_file``).
@@ -108,3 +99,12 @@ def send_upload(pk: int) -> str | None:
         logger.warning("upload %s (%s) failed: %s", pk, upload.filename, exc)
         return None
     return file.openai_id if file is not None else None
+
+
+@shared_task(name=RUN_TASK, ignore_result=True, acks_late=False)
+def execute_run(pk: int) -> str:
+    """A background run on the chat backend (docs/assistants.md, "Background runs"). Not acked
+    late: a run that died with its worker is not started again half done; it is left to be
+    taken for dead (``THREADS["RUN_STALE_SECONDS"]``)."""
+    run = runs.execute_run(pk)
+    return run.status if run is not None else "skipped"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_openai', '0006_assistants_threads_runs'),
+        ('django_openai', '0006_ops_upload_owner_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

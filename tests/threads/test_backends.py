@@ -59,7 +59,7 @@ def test_a_bad_thread_backend_setting_is_a_system_check_error(settings):
     errors = check_settings()
     assert [(e.id, e.msg) for e in errors] == [
         (
-            "django_openai.E009",
+            "django_openai.E011",
             "DJANGO_OPENAI['CLIENTS']['default']['THREAD_BACKEND'] is 'assistants', which is not a thread backend.",
         )
     ]

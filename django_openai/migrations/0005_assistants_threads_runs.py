@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_openai', '0005_ops_upload_owner_source'),
+        ('django_openai', '0004_gateway'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

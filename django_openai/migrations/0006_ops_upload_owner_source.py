@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_openai', '0004_gateway'),
+        ('django_openai', '0005_assistants_threads_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
