@@ -21,7 +21,8 @@ class VersionInline(admin.TabularInline):
 class AssistantAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "model", "client_alias", "version", "updated")
     list_filter = ("client_alias", "model")
-    search_fields = ("name", "slug")
+    # An imported assistant is found by the id it had in the Assistants API (docs/importing-assistants.md).
+    search_fields = ("name", "slug", "legacy_id")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("version", "created", "updated")
     inlines = [VersionInline]

@@ -32,7 +32,8 @@ class ThreadAdmin(ReadOnlyAdmin):
         "updated",
     )
     list_filter = ("backend", "archived", "client_alias")
-    search_fields = ("title", "remote_conversation_id")
+    # An Agents SDK session is found by its id (docs/agents.md).
+    search_fields = ("title", "remote_conversation_id", "agent_session__session_id")
     list_select_related = ("owner", "assistant")
     raw_id_fields = ("owner", "assistant", "active_run")
 
