@@ -1,6 +1,12 @@
+import os
+
 import pytest
 
 import tests.celery_app  # noqa: F401 - the default Celery app for shared tasks
+
+# The OpenAI Agents SDK sends traces to api.openai.com unless told not to: the tests (and the
+# docs' code blocks, and the processes they start) send nothing off this machine.
+os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 
 
 @pytest.fixture(autouse=True)

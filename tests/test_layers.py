@@ -35,6 +35,7 @@ LAYERS = {
     "downloads": 4,
     "management": 4,
     "gateway": 4,
+    "agents": 4,  # the OpenAI Agents SDK's session protocol on threads
     "apps": 5,  # the app config and the package's facade wire everything together
     "": 5,
 }

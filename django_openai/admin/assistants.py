@@ -103,9 +103,10 @@ class AssistantAdmin(admin.ModelAdmin):
     form = AssistantForm
     list_display = ("name", "slug", "model", "client_alias", "version_column", "updated")
     list_filter = ("client_alias", "model")
-    search_fields = ("name", "slug")
+    # An imported assistant is found by the id it had in the Assistants API (docs/importing-assistants.md).
+    search_fields = ("name", "slug", "legacy_id")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("version_column", "versions", "created", "updated")
+    readonly_fields = ("version_column", "versions", "legacy_id", "created", "updated")
     fieldsets = (
         (None, {"fields": ("name", "slug", "client_alias", "model", "instructions")}),
         ("Tools", {"fields": ("function_tools", "hosted_tools", "vector_store_ids")}),
@@ -123,7 +124,7 @@ class AssistantAdmin(admin.ModelAdmin):
             },
         ),
         ("Metadata", {"fields": ("metadata",)}),
-        ("Versions", {"fields": ("version_column", "versions", "created", "updated")}),
+        ("Versions", {"fields": ("version_column", "versions", "legacy_id", "created", "updated")}),
     )
 
     class Media:

@@ -51,7 +51,8 @@ class ThreadAdmin(OperationsMixin):
         "updated",
     )
     list_filter = ("archived", "backend", "client_alias")
-    search_fields = ("title", "=remote_conversation_id")
+    # An Agents SDK session is found by its id (docs/agents.md).
+    search_fields = ("title", "=remote_conversation_id", "agent_session__session_id")
     list_select_related = ("owner", "assistant", "active_run")
     show_full_result_count = False
     list_per_page = 50

@@ -1,6 +1,7 @@
 """Django models: mirrors of the API's long-lived objects, assistants and threads, webhook deliveries,
 gateway keys, usage."""
 
+from .agents import AgentSession
 from .assistants import Assistant, AssistantVersion
 from .base import RemoteObject
 from .batches import Batch, BatchItem, BatchResultProblem
@@ -13,6 +14,7 @@ from .usage import UsageRecord
 from .webhooks import WebhookDelivery
 
 __all__ = [
+    "AgentSession",
     "Assistant",
     "AssistantVersion",
     "Batch",

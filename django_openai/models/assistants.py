@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import Q
 
 
 class Assistant(models.Model):
@@ -36,6 +37,9 @@ class Assistant(models.Model):
     #: The chat backend replays at most this many tokens of the thread (oldest turns dropped first).
     max_context_tokens = models.PositiveIntegerField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    #: The id (``asst_...``) of the Assistants API object it was imported from, if it was
+    #: (``manage.py openai_import_assistants``): importing the same object again updates this row.
+    legacy_id = models.CharField(max_length=255, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -61,6 +65,11 @@ class Assistant(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legacy_id"], condition=~Q(legacy_id=""), name="django_openai_assistant_legacy_id"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
