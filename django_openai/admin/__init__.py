@@ -1,13 +1,13 @@
 """Admin screens: what is mirrored, its status and progress (read-mostly; the API is the truth).
 
-One module per kind, after dj-stripe's admin; admin actions go in ``actions.py`` and the
-intermediate pages they lead to in ``views.py`` (docs/architecture.md, "Admin"). A mirror with no
-module of its own gets :class:`~.base.RemoteObjectAdmin`.
+One module per kind, after dj-stripe's admin; the intermediate pages actions lead to are in
+``views.py`` (docs/architecture.md, "Admin"). A mirror with no module of its own gets
+:class:`~.base.RemoteObjectAdmin`.
 """
 
 from django.contrib import admin
 
-from . import assistants, batches, files, fine_tuning, threads, webhooks
+from . import assistants, batches, files, fine_tuning, gateway, threads, usage, webhooks
 from .base import REMOTE_READONLY, RemoteObjectAdmin, register_remaining_kinds
 
 __all__ = [
@@ -17,7 +17,9 @@ __all__ = [
     "batches",
     "files",
     "fine_tuning",
+    "gateway",
     "threads",
+    "usage",
     "webhooks",
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -24,6 +25,17 @@ TONES = {
     "cancelling": "muted",
     "deleted": "muted",
     "paused": "warn",
+    "incomplete": "warn",
+    "requires_action": "busy",
+    # gateway keys, threads and usage records
+    "active": "ok",
+    "ok": "ok",
+    "revoked": "bad",
+    "rejected": "bad",
+    "interrupted": "warn",
+    "disconnected": "muted",
+    "archived": "muted",
+    "idle": "muted",
 }
 
 
@@ -76,6 +88,27 @@ def folded_json(value: Any, summary: str = "Show the remote object") -> SafeStri
     return format_html(
         '<details class="djoai-raw"><summary>{}</summary><pre>{}</pre></details>', summary, text
     )
+
+
+def pretty_json(value: Any) -> SafeString:
+    """A JSON value pretty-printed, in view (a run's parsed output, an item's content)."""
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return format_html('<pre class="djoai-json">{}</pre>', text)
+
+
+def when(moment: Any, *, seconds: bool = True) -> str:
+    """A moment in the current time zone, to the second (or the minute); a dash for none."""
+    if not moment:
+        return "—"
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def owner_search(path: str = "user") -> str:
+    """The search field of a relation to the user model, by its USERNAME_FIELD (a project's own
+    user model may have no ``username``)."""
+    from django.contrib.auth import get_user_model
+
+    return f"{path}__{get_user_model().USERNAME_FIELD}"
 
 
 def bytes_label(size: int | None) -> str:

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -15,7 +14,7 @@ from ..models import FineTuningCheckpoint, FineTuningEvent, FineTuningJob
 from ..services import fine_tuning as services
 from .base import RemoteObjectAdmin, link
 from .batches import ReadOnlyAdmin
-from .display import progress
+from .display import progress, when
 
 #: How many of the newest events the job's page lists; the rest are a link away.
 RECENT_EVENTS = 15
@@ -139,7 +138,7 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((_when(e.remote_created_at), e.level or "", e.message) for e in events),
+            ((when(e.remote_created_at), e.level or "", e.message) for e in events),
         )
         everything = self.admin_url("finetuningevent_changelist") + f"?job__id__exact={obj.pk}"
         return format_html(
@@ -160,10 +159,6 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
     @admin.action(description="Resume", permissions=["act"])
     def resume(self, request: HttpRequest, queryset: models.QuerySet[FineTuningJob]) -> None:
         self.run_each(request, queryset, services.resume_job, "Resumed")
-
-
-def _when(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 @admin.register(FineTuningEvent)

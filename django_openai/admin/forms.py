@@ -7,9 +7,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from ..conf import app_settings
-from ..models import File
+from ..models import File, GatewayKey
 from ..services.batches import BATCH_ENDPOINTS, COMPLETION_WINDOWS
 from ..services.files import FILE_PURPOSES
 
@@ -111,3 +112,97 @@ class SyncForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kinds"].choices = [(k, k.replace("_", " ")) for k in kinds]  # type: ignore[attr-defined]
         self.fields["kinds"].initial = kinds
+
+
+# -- gateway keys -----------------------------------------------------------------------------------
+
+
+class ModelPatternsField(forms.CharField):
+    """Model names or wildcards (``gpt-4.1*``), separated by spaces, commas or lines; a list."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 60, "placeholder": "gpt-4.1* text-embedding-3-small"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return " ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        text = super().to_python(value) or ""
+        return [part for part in text.replace(",", " ").split() if part]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's own date and time picker (no JavaScript of ours), in the current time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+def _future(value: Any) -> None:
+    if value is not None and value <= timezone.now():
+        raise ValidationError("Choose a moment in the future (or nothing: the key never expires).")
+
+
+class KeyLimitsForm(forms.Form):
+    """What a key may use: models, expiry, rates and monthly budgets (blank: no limit of its own)."""
+
+    name = forms.CharField(required=False, max_length=100, help_text="Tells the owner's keys apart.")
+    allowed_models = ModelPatternsField(
+        required=False,
+        label="Models",
+        help_text="Names or wildcards, separated by spaces or commas; empty: whatever the owner may use.",
+    )
+    expires_at = forms.DateTimeField(
+        required=False, widget=LocalDateTimeInput(), validators=[_future], help_text="Empty: never."
+    )
+    requests_per_minute = forms.IntegerField(required=False, min_value=1)
+    tokens_per_minute = forms.IntegerField(required=False, min_value=1)
+    monthly_token_budget = forms.IntegerField(required=False, min_value=1)
+    monthly_cost_budget = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=6,
+        help_text="In the currency of the price table.",
+    )
+
+
+class GatewayKeyCreateForm(KeyLimitsForm):
+    """A new key: its owner (by username) and its limits."""
+
+    owner = forms.CharField(label="Owner", help_text="The username of the user the key acts as.")
+    field_order = ["owner", "name", "allowed_models", "expires_at"]
+
+    def clean_owner(self) -> Any:
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        username = self.cleaned_data["owner"].strip()
+        user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+        if user is None:
+            raise ValidationError(f"No user is called {username!r}.")
+        if not user.is_active:
+            raise ValidationError(f"{username} is not active: an inactive user's keys are refused.")
+        return user
+
+
+class GatewayKeyChangeForm(forms.ModelForm):
+    """An existing key: its name and limits change; its owner, prefix and hash never do."""
+
+    allowed_models = KeyLimitsForm.base_fields["allowed_models"]
+    expires_at = forms.DateTimeField(required=False, widget=LocalDateTimeInput(), help_text="Empty: never.")
+
+    class Meta:
+        model = GatewayKey
+        fields = (
+            "name",
+            "allowed_models",
+            "expires_at",
+            "requests_per_minute",
+            "tokens_per_minute",
+            "monthly_token_budget",
+            "monthly_cost_budget",
+        )

@@ -6,6 +6,7 @@ in the admin's frame, calls one service, and says what it did (or why it failed)
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -15,16 +16,25 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
 from ..downloads import streamed_download
-from ..models import Batch, File, FineTuningJob, Upload
+from ..models import Batch, File, FineTuningJob, GatewayKey, Upload
 from ..services import batches as batch_services
 from ..services import exports
 from ..services import files as file_services
 from ..services import fine_tuning as job_services
+from ..services.gateway_keys import create_key
 from ..services.sync import import_remote, sync_names
-from .forms import BatchOptionsForm, BatchUploadForm, FineTuneForm, SyncForm, UploadForm
+from .forms import (
+    BatchOptionsForm,
+    BatchUploadForm,
+    FineTuneForm,
+    GatewayKeyCreateForm,
+    SyncForm,
+    UploadForm,
+)
 from .outcomes import FAILURES, reason
 
 
@@ -260,3 +270,76 @@ def sync_view(model_admin: Any, request: HttpRequest) -> HttpResponse:
         ),
         cancel_url=_url(model_admin, model_admin.model, "changelist"),
     )
+
+
+# -- gateway keys -------------------------------------------------------------------------------
+
+#: The session's list of key forms not yet sent (their one-time tokens).
+_KEY_FORMS = "django_openai.key_forms"
+
+
+def key_create_view(model_admin: Any, request: HttpRequest) -> HttpResponse:
+    """A new gateway key: the form, then a page that shows the secret once.
+
+    The secret is in that one response and nowhere else: not in the session, not behind a
+    redirect, and the page is not cached. Each form carries a one-time token, so that a reload of
+    the page (the browser sending the form again) makes no second key."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    form = GatewayKeyCreateForm(request.POST or None, initial={"owner": request.user.get_username()})
+    if request.method == "POST":
+        token = request.POST.get("form_token", "")
+        pending = request.session.get(_KEY_FORMS, [])
+        if token not in pending:
+            messages.warning(
+                request,
+                "This form was already sent and its key created; a secret is shown only once. "
+                "Revoke that key if its secret was not copied, and create another.",
+            )
+            return HttpResponseRedirect(_url(model_admin, GatewayKey, "changelist"))
+        if form.is_valid():
+            request.session[_KEY_FORMS] = [t for t in pending if t != token]
+            data = form.cleaned_data
+            row, secret = create_key(
+                data["owner"],
+                name=data["name"],
+                models=data["allowed_models"],
+                expires_at=data["expires_at"],
+                requests_per_minute=data["requests_per_minute"],
+                tokens_per_minute=data["tokens_per_minute"],
+                monthly_token_budget=data["monthly_token_budget"],
+                monthly_cost_budget=data["monthly_cost_budget"],
+            )
+            model_admin.log_addition(request, row, [{"added": {}}])
+            return _key_created_page(model_admin, request, row, secret)
+    else:
+        token = secrets.token_urlsafe(16)
+        # A few forms may be open at once (tabs); the oldest tokens are dropped.
+        request.session[_KEY_FORMS] = [*request.session.get(_KEY_FORMS, [])[-9:], token]
+    return form_page(
+        model_admin,
+        request,
+        title="Create a gateway key",
+        form=form,
+        submit="Create the key",
+        intro="The key is shown once, on the next page: copy it then. Only its hash is kept.",
+        cancel_url=_url(model_admin, GatewayKey, "changelist"),
+        hidden={"form_token": token},
+    )
+
+
+def _key_created_page(model_admin: Any, request: HttpRequest, row: GatewayKey, secret: str) -> HttpResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Copy the new key now",
+        "opts": model_admin.opts,
+        "key": row,
+        "secret": secret,
+        "base_url": request.build_absolute_uri("/v1"),
+        "key_url": _url(model_admin, GatewayKey, "change", row.pk),
+        "keys_url": _url(model_admin, GatewayKey, "changelist"),
+        "media": model_admin.media,
+    }
+    response = TemplateResponse(request, "django_openai/admin/key_created.html", context)
+    add_never_cache_headers(response)  # no-store: the page holds the secret
+    return response

@@ -1,4 +1,5 @@
-"""Assistants: what a version asks of a run, resolved (its tools, its response format, the overrides).
+"""Assistants: what a version asks of a run, resolved (its tools, its response format, the overrides);
+saving an assistant checked; what changed from one version to the next.
 
 Resolved before anything is written, so that an unknown tool, a response format that names no
 pydantic model or an override the run sets itself is a clear error and leaves nothing behind.
@@ -7,15 +8,25 @@ pydantic model or an override the run sets itself is a clear error and leaves no
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 
-from ..tools import get_tool, strict_schema
+from ..models import Assistant, AssistantVersion
+from ..tools import ToolNotFound, get_tool, strict_schema
 from ._run_backends import RESERVED_KEYS, RunSettings
 
-__all__ = ["json_schema_format", "parse_output", "run_settings"]
+__all__ = [
+    "Change",
+    "check_settings",
+    "json_schema_format",
+    "parse_output",
+    "run_settings",
+    "save_assistant",
+    "snapshot_changes",
+]
 
 #: Overrides that change the assistant's own settings (the rest go to the request as given).
 SETTING_OVERRIDES = (
@@ -120,3 +131,53 @@ def run_settings(snapshot: dict[str, Any], overrides: dict[str, Any]) -> RunSett
         max_context_tokens=merged.get("max_context_tokens") or None,
         extra={k: v for k, v in overrides.items() if k not in SETTING_OVERRIDES},
     )
+
+
+# -- saving from a form: checked, then versioned by the model --------------------------------------
+
+
+def check_settings(snapshot: dict[str, Any]) -> None:
+    """Raise ValidationError (its ``code`` says which setting) when a run could not use these
+    settings: a function tool nobody registered, a hosted tool without a type, a response format
+    that names no pydantic model, no model at all."""
+    try:
+        run_settings(snapshot, {})
+    except ToolNotFound as exc:
+        raise ValidationError(str(exc), code="unknown_tool") from None
+
+
+def save_assistant(assistant: Assistant, *, check: bool = True) -> AssistantVersion | None:
+    """Save an assistant (after :func:`check_settings`); the new version when its behaviour
+    changed, None when it did not (a rename, new metadata). The model's ``save()`` makes the
+    version, so that code which saves an assistant directly is versioned the same way."""
+    if check:
+        check_settings(assistant.snapshot())
+    before = assistant.version if assistant.pk else 0
+    assistant.save()
+    if assistant.version == before:
+        return None
+    return assistant.versions.get(number=assistant.version)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One behaviour field that differs between two versions (``before`` is None for version 1)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+def snapshot_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    """What changed from one snapshot to the next, field by field, in the model's field order.
+    For a first version (``before`` None) every field that is set counts as a change."""
+    fields = [*Assistant.BEHAVIOUR_FIELDS, *sorted(set(after) - set(Assistant.BEHAVIOUR_FIELDS))]
+    changes = []
+    for name in fields:
+        new = after.get(name)
+        if before is None:
+            if new not in (None, "", [], {}):
+                changes.append(Change(name, None, new))
+        elif before.get(name) != new:
+            changes.append(Change(name, before.get(name), new))
+    return changes

@@ -54,12 +54,14 @@ from .threads import ThreadArchived, ThreadBusy, ThreadError, item_text
 __all__ = [
     "AsyncRun",
     "RunStream",
+    "acancel_active_run",
     "acancel_run",
     "active_run",
     "afollow_remote",
     "afollow_run",
     "arefresh_run",
     "arun_thread",
+    "cancel_active_run",
     "cancel_run",
     "execute_run",
     "follow_remote",
@@ -668,5 +670,14 @@ def refresh_run(run: Run) -> Run:
     return run
 
 
+def cancel_active_run(thread: Thread) -> Run:
+    """Cancel the thread's run in progress (:func:`cancel_run`); ValidationError when there is none."""
+    run = active_run(thread)
+    if run is None:
+        raise ValidationError(f"Thread {thread.pk} has no run in progress.", code="no_active_run")
+    return cancel_run(run)
+
+
 acancel_run = async_twin(cancel_run)
+acancel_active_run = async_twin(cancel_active_run)
 arefresh_run = async_twin(refresh_run)

@@ -26,12 +26,16 @@ __all__ = [
     "ThreadBusy",
     "ThreadError",
     "aadd_message",
+    "aarchive_thread",
     "add_items",
     "add_message",
+    "archive_thread",
+    "aunarchive_thread",
     "clear_items",
     "item_text",
     "pop_item",
     "thread_items",
+    "unarchive_thread",
 ]
 
 ROLES = ("user", "assistant", "system", "developer")
@@ -238,5 +242,23 @@ def clear_items(thread: Thread) -> int:
     return deleted
 
 
+def archive_thread(thread: Thread) -> Thread:
+    """Archive a thread: it keeps its items, and takes no message or run until unarchived. A run
+    in progress goes on to its end."""
+    return _set_archived(thread, True)
+
+
+def unarchive_thread(thread: Thread) -> Thread:
+    return _set_archived(thread, False)
+
+
+def _set_archived(thread: Thread, archived: bool) -> Thread:
+    Thread.objects.filter(pk=thread.pk).update(archived=archived, updated=timezone.now())
+    thread.archived = archived
+    return thread
+
+
 aadd_message = async_twin(add_message)
 aadd_items = async_twin(add_items)
+aarchive_thread = async_twin(archive_thread)
+aunarchive_thread = async_twin(unarchive_thread)

@@ -1,4 +1,5 @@
-"""Usage records: written in bulk, priced from a table, summed for budgets (docs/gateway.md#usage).
+"""Usage records: written in bulk, priced from a table, summed for budgets and reports
+(docs/gateway.md#usage).
 
 Anything that calls a model on a user's behalf records here: the gateway does, and so does each
 run of a thread (:func:`record_run_usage`).
@@ -9,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from ..conf import app_settings
@@ -138,3 +141,93 @@ def record_run_usage(run: Run) -> UsageRecord | None:
     )
     record_usage([record])
     return record
+
+
+# -- reports: sums in the database, whatever the number of rows ------------------------------------
+
+#: The sums of a group of usage records.
+SUMS = ("calls", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "total_tokens", "cost")
+#: Longer spans than this many days are reported by month rather than by day.
+DAILY_SPAN_DAYS = 92
+
+
+@dataclass
+class UsageGroup:
+    """The sums of the records of one group (a model, a day, a day and a model)."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+    cost: Decimal | None = None
+
+    def add(self, other: UsageGroup) -> None:
+        for name in SUMS[:-1]:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.cost is not None:
+            self.cost = (self.cost or Decimal(0)) + other.cost
+
+
+@dataclass
+class UsageSummary:
+    """Usage summed three ways: in all, by period (day or month) and model, by model."""
+
+    totals: UsageGroup
+    first: dt.datetime | None
+    last: dt.datetime | None
+    #: "day" or "month": the span of the records decides (``DAILY_SPAN_DAYS``).
+    period: str
+    #: (period start, model) -> sums, oldest period first.
+    by_period: dict[tuple[dt.date, str], UsageGroup] = field(default_factory=dict)
+    #: model -> sums, the most tokens first.
+    by_model: dict[str, UsageGroup] = field(default_factory=dict)
+
+    @property
+    def periods(self) -> list[dt.date]:
+        return sorted({period for period, _ in self.by_period})
+
+
+def _sums() -> dict[str, Any]:
+    return {
+        "calls": Count("pk"),
+        **{name: Sum(name) for name in SUMS[1:]},
+    }
+
+
+def _group(values: Mapping[str, Any]) -> UsageGroup:
+    return UsageGroup(
+        **{name: int(values[name] or 0) for name in SUMS[:-1]},
+        cost=Decimal(values["cost"]) if values["cost"] is not None else None,
+    )
+
+
+def usage_summary(records: QuerySet[UsageRecord]) -> UsageSummary:
+    """Sum ``records`` (any filtered queryset) in two queries: in all (with the first and last
+    moment), then by period and model; by model is added up from the second. Periods are days,
+    or months when the records span more than ``DAILY_SPAN_DAYS``, in the current time zone."""
+    records = records.order_by()  # the model's ordering would join the GROUP BY
+    overall = records.aggregate(**_sums(), first=Min("created_at"), last=Max("created_at"))
+    first, last = overall["first"], overall["last"]
+    period = "day"
+    if first is not None and last is not None and (last - first).days > DAILY_SPAN_DAYS:
+        period = "month"
+    summary = UsageSummary(totals=_group(overall), first=first, last=last, period=period)
+    if not overall["calls"]:
+        return summary
+    start = TruncDate("created_at") if period == "day" else TruncMonth("created_at", output_field=DateField())
+    grouped = (
+        records.annotate(period_start=start)
+        .values("period_start", "model")
+        .annotate(**_sums())
+        .order_by("period_start", "model")
+    )
+    for row in grouped:
+        group = _group(row)
+        summary.by_period[(row["period_start"], row["model"])] = group
+        summary.by_model.setdefault(row["model"], UsageGroup()).add(group)
+    summary.by_model = dict(
+        sorted(summary.by_model.items(), key=lambda item: (-item[1].total_tokens, item[0]))
+    )
+    return summary

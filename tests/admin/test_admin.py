@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +23,10 @@ from django_openai.models import (
     Run,
     Thread,
     Upload,
+    UsageRecord,
     WebhookDelivery,
 )
+from django_openai.services.gateway_keys import create_key
 from tests.kinds.models import VectorStore
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +58,11 @@ def rows():
     Run.objects.create(
         thread=thread, backend="chat", status="completed", assistant_version=assistant.latest_version
     )
+    owner = get_user_model().objects.create_user("keyholder")
+    key, _ = create_key(owner, name="ci")
+    UsageRecord.objects.create(
+        user=owner, key=key, endpoint="chat.completions", model="gpt-4.1-mini", created_at=timezone.now()
+    )
     return {"file": file, "batch": batch, "job": job, "thread": thread}
 
 
@@ -62,6 +70,9 @@ def test_every_page_of_the_app_renders(admin_client, rows):
     registered = [m for m in admin.site._registry if m._meta.app_label == "django_openai"]
     assert {m.__name__ for m in registered} == {
         "Assistant",
+        "AssistantVersion",
+        "GatewayKey",
+        "UsageRecord",
         "Thread",
         "ThreadItem",
         "Run",
