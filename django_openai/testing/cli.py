@@ -109,20 +109,25 @@ def _describe(fake: FakeOpenAI) -> str:
     return f"first token after {pacing.first_token_ms:g} ms, then one every {pacing.token_ms:g} ms"
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
-    # SIGTERM (a process manager, a test's terminate()) ends it as Ctrl-C does, so the temporary
-    # directory is removed on the way out; set before anything is made or printed.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (a process manager, a test's terminate()) and Ctrl-C end it the same way, so the
+    # temporary directory is removed on the way out. Before the server serves, the signal
+    # interrupts; once it serves, the handler only asks its loop to stop: an exception raised
+    # into the middle of the loop could land in a connection's task and leave the loop running.
+    server: FakeHTTPServer | None = None
+
+    def _stop(signum: int, frame: object) -> None:
+        if server is None:
+            raise KeyboardInterrupt
+        server.request_stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.frozen_clock and args.real_time:
         parser.error("--frozen-clock and --real-time contradict each other")
     fake = build_fake(args)
-    server = None
     try:
         server = FakeHTTPServer(fake, args.host, args.port, verbose=args.verbose)
         # The first line ends with the address: scripts read it there (--port 0 picks a free port).

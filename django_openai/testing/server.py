@@ -59,6 +59,7 @@ class FakeHTTPServer:
         self._ready = threading.Event()
         self._stopping: asyncio.Event | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._stop_requested = False
 
     @property
     def base_url(self) -> str:
@@ -82,10 +83,15 @@ class FakeHTTPServer:
         """Serve in this thread until :meth:`stop` (or Ctrl-C)."""
         asyncio.run(self._serve())
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the serving loop to end; safe from another thread and from a signal handler."""
+        self._stop_requested = True  # read by a loop that has not started yet
         if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop has already ended
                 self._loop.call_soon_threadsafe(self._stopping.set)
+
+    def stop(self) -> None:
+        self.request_stop()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
         self.server_close()
@@ -96,6 +102,8 @@ class FakeHTTPServer:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        if self._stop_requested:
+            self._stopping.set()
         server = await asyncio.start_server(
             self._connection, sock=self._socket, backlog=BACKLOG, limit=MAX_HEAD_BYTES
         )
