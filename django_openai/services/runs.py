@@ -35,6 +35,7 @@ from ._common import async_twin, client_for, save_remote, send_on_commit
 from ._run_backends import ResponsesReader, RunSettings, read_response
 from ._run_drivers import CANCELLED, DISCONNECTED, adrive, drive, error_of
 from ._run_job import RunJob
+from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version
 from ._run_tools import run_calls
 from .assistants import run_settings
 from .backends import resolve_backend
@@ -96,7 +97,7 @@ def _version(thread: Thread, assistant: Assistant | AssistantVersion | None) -> 
                 f"Thread {thread.pk} has no assistant: pass one to run(), or set thread.assistant."
             )
         # The newest version of the thread's assistant, in one query.
-        latest = AssistantVersion.objects.filter(assistant_id=thread.assistant_id).order_by("-number").first()
+        latest = latest_version(thread.assistant_id)
         if latest is None:
             raise NoAssistant(f"The assistant of thread {thread.pk} has no version: save it first.")
         return latest
@@ -104,7 +105,7 @@ def _version(thread: Thread, assistant: Assistant | AssistantVersion | None) -> 
         raise TypeError(
             f"assistant must be an Assistant or an AssistantVersion, not {type(assistant).__name__}"
         )
-    version = assistant.latest_version
+    version = latest_version(assistant.pk) if assistant.pk is not None else None
     if version is None:
         raise NoAssistant(f"Assistant {assistant} has no version: save it first.")
     return version
@@ -121,21 +122,8 @@ def _claim(thread: Thread, run: Run) -> None:
     archived, empty or stale thread object, a run taken for dead) goes the long way, under the
     row lock: :func:`_claim_locked`.
     """
-    if thread.item_count and not thread.archived:
-        claimed = Thread.objects.filter(
-            pk=thread.pk,
-            active_run__isnull=True,
-            archived=False,
-            item_count=thread.item_count,
-            remote_position=thread.remote_position,
-            remote_conversation_id=thread.remote_conversation_id,
-            last_response_id=thread.last_response_id,
-            owner_id=thread.owner_id,
-            client_alias=thread.client_alias,
-            backend=thread.backend,
-        ).update(active_run=run, client_alias=run.client_alias, backend=run.backend)
-        if claimed:
-            return
+    if thread.item_count and not thread.archived and claim_if_unchanged(thread, run):
+        return
     _claim_locked(thread, run)
 
 
@@ -236,6 +224,7 @@ def prepare_run(
         started_at=timezone.now(),
     )
     with transaction.atomic():
+        commit_without_waiting()  # the claim's commit is between the run and its request
         run.save()
         _claim(thread, run)
         thread.active_run_id = run.pk
