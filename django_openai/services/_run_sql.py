@@ -11,6 +11,7 @@ comparisons), the same on every database the app supports.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from django.db import connections, router
@@ -47,7 +48,8 @@ def latest_version(assistant_id: int) -> AssistantVersion | None:
     if row is None:
         return None
     pk, assistant, number, snapshot = row
-    snapshot = AssistantVersion._meta.get_field("snapshot").from_db_value(snapshot, None, connection)
+    if isinstance(snapshot, str | bytes):  # JSON comes back as text (as the ORM asks PostgreSQL to)
+        snapshot = json.loads(snapshot, cls=AssistantVersion._meta.get_field("snapshot").decoder)
     return AssistantVersion.from_db(alias, list(_VERSION_FIELDS), [pk, assistant, number, snapshot])
 
 
