@@ -31,6 +31,7 @@ from ._run_backends import (
     chat_body,
     responses_body,
 )
+from ._run_sql import item_contents
 from ._run_tools import PendingCall, ToolResult, error_output
 from .assistants import parse_output
 from .backends import MISSING, has_conversations, mark_no_conversations
@@ -274,11 +275,7 @@ class RunJob:
             else:
                 thread.remote_conversation_id = conversation.id
                 Thread.objects.filter(pk=thread.pk).update(remote_conversation_id=conversation.id)
-        items = list(
-            ThreadItem.objects.filter(thread=thread, position__gt=thread.remote_position)
-            .order_by("position")
-            .values_list("content", flat=True)
-        )
+        items = item_contents(thread.pk, after=thread.remote_position)
         return responses_body(
             self.settings,
             items,
@@ -288,11 +285,7 @@ class RunJob:
         )
 
     def _chat_request(self) -> dict[str, Any]:
-        items = list(
-            ThreadItem.objects.filter(thread=self.thread)
-            .order_by("position")
-            .values_list("content", flat=True)
-        )
+        items = item_contents(self.thread.pk)
         provider = str(client_settings(self.run.client_alias).get("PROVIDER") or "openai").lower()
         body, _ = chat_body(
             self.settings,

@@ -1,6 +1,7 @@
 """The statements that start a run, each written once as SQL.
 
-Before its request goes out, a run reads its assistant's newest version and claims its thread.
+Before its request goes out, a run reads its assistant's newest version, claims its thread and
+reads the items to send.
 Through the ORM each of these statements was compiled anew on every run, and that compiling was
 most of the CPU time a thread added to the time to first token (BENCHMARKS.md, "A streamed run
 through a thread"). Here each is a string made once per process and database, from the models'
@@ -17,7 +18,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from ..models import AssistantVersion, Run, Thread
+from ..models import AssistantVersion, Run, Thread, ThreadItem
 
 
 def _columns(model: type[Any], connection: BaseDatabaseWrapper, *names: str) -> list[str]:
@@ -51,6 +52,24 @@ def latest_version(assistant_id: int) -> AssistantVersion | None:
     if isinstance(snapshot, str | bytes):  # JSON comes back as text (as the ORM asks PostgreSQL to)
         snapshot = json.loads(snapshot, cls=AssistantVersion._meta.get_field("snapshot").decoder)
     return AssistantVersion.from_db(alias, list(_VERSION_FIELDS), [pk, assistant, number, snapshot])
+
+
+@functools.cache
+def _items_sql(alias: str) -> str:
+    connection = connections[alias]
+    content, thread, position = _columns(ThreadItem, connection, "content", "thread", "position")
+    table = connection.ops.quote_name(ThreadItem._meta.db_table)
+    return f"SELECT {content} FROM {table} WHERE {thread} = %s AND {position} > %s ORDER BY {position}"
+
+
+def item_contents(thread_id: int, after: int = 0) -> list[dict[str, Any]]:
+    """The items of a thread after position ``after``, in order, as the API shapes them."""
+    alias = router.db_for_read(ThreadItem)
+    decoder = ThreadItem._meta.get_field("content").decoder
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_items_sql(alias), [thread_id, after])
+        rows = cursor.fetchall()
+    return [json.loads(value, cls=decoder) if isinstance(value, str | bytes) else value for (value,) in rows]
 
 
 #: The thread's columns the run's request is built from: the claim succeeds only if the row still
