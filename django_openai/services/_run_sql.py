@@ -114,7 +114,8 @@ def claim_if_unchanged(thread: Thread, run: Run) -> bool:
 
 def commit_without_waiting() -> None:
     """On PostgreSQL, let the current transaction's commit return before its record reaches the
-    disk (``synchronous_commit`` off, for this transaction alone).
+    disk (``synchronous_commit`` off, for this transaction alone). Only for a transaction of the
+    run's own: in a caller's transaction it would hold for the caller's writes too.
 
     For a run's claim: the commit stands between the claim and the request, and on a busy server
     waiting for the disk is most of its time. Other sessions see the claim at once all the same;

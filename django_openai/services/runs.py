@@ -223,8 +223,11 @@ def prepare_run(
         status="queued" if background else "in_progress",
         started_at=timezone.now(),
     )
+    # A transaction of the run's own (not nested in the caller's, whose commit keeps its settings).
+    own = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        commit_without_waiting()  # the claim's commit is between the run and its request
+        if own:
+            commit_without_waiting()  # the claim's commit is between the run and its request
         run.save()
         _claim(thread, run)
         thread.active_run_id = run.pk

@@ -184,6 +184,7 @@ def statements_by_kind(queries) -> Counter[str]:
     return kinds
 
 
+@pytest.mark.django_db(transaction=True)  # the run's transactions are its own, as in a view
 @pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
 @pytest.mark.parametrize("backend", ["responses"], indirect=True)
 @pytest.mark.parametrize("stream", [False, True])
@@ -233,6 +234,17 @@ def test_the_statements_of_a_run_are_pinned_and_do_not_grow_with_the_thread(
         counts[size] = statements_by_kind(queries)
     assert counts[10] == counts[1000] == expected, counts
     assert sum(expected.values()) <= 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+@pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("backend", ["responses"], indirect=True)
+def test_a_run_in_the_callers_transaction_leaves_its_commit_as_it_was(fake, thread):
+    thread.add_message("hi")
+    with CaptureQueriesContext(connection) as queries:  # inside the test's transaction: the caller's
+        run = thread.run()
+    assert run.status == "completed"
+    assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
 
 
 def test_runs_are_listed_newest_first_with_their_usage(fake, thread):
