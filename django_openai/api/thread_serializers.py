@@ -16,6 +16,7 @@ from ..models import Assistant, AssistantVersion, Run, Thread, ThreadItem
 from ..models.threads import Backend
 from ..services.assistants import check_settings
 from ..services.threads import ROLES
+from ..streaming import PROTOCOLS
 from .serializers import JSONObjectField, StrictInput, StrictSerializer
 
 #: Which field a ``check_settings`` refusal is about, by its code.
@@ -319,4 +320,12 @@ class RunCreateSerializer(StrictSerializer):
     stream = serializers.BooleanField(
         default=False,
         help_text="Answer with the run's events as Server-Sent Events (Accept: text/event-stream).",
+    )
+    protocol = serializers.ChoiceField(
+        choices=list(PROTOCOLS),
+        default="openai",
+        help_text=(
+            "The stream's format: openai (named events: id, event, data) or ui (the AI SDK's UI "
+            "message stream)."
+        ),
     )

@@ -9,13 +9,10 @@ before the first byte of a stream: the answer is then a 400 or 409 that names th
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -24,8 +21,8 @@ from rest_framework.response import Response
 
 from ...downloads import is_asgi
 from ...models import Run
-from ...services.events import RunEventBase
 from ...services.runs import AsyncRun, cancel_run
+from ...streaming import sse_response
 from ..base import AsyncAPIView
 from ..pagination import ListPagination
 from ..schema import document, event_stream, with_errors
@@ -33,23 +30,6 @@ from ..thread_serializers import RunCreateSerializer, RunSerializer
 from .threads import ThreadScoped
 
 EVENT_STREAM = "text/event-stream"
-
-
-def encode_event(event: RunEventBase) -> bytes:
-    """One run event as an OpenAI-style named Server-Sent Event:
-    ``id: <sequence>``, ``event: <type>``, ``data: <the event as JSON>``."""
-    data = json.dumps(event.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":"))
-    return f"id: {event.sequence}\nevent: {event.type}\ndata: {data}\n\n".encode()
-
-
-async def _encoded(events: AsyncRun) -> AsyncIterator[bytes]:
-    """The run's events as SSE; when the reader goes away (the server cancels this iterator) the
-    stream is closed, which stops a foreground run and keeps what came (docs/assistants.md)."""
-    try:
-        async for event in events:
-            yield encode_event(event)
-    finally:
-        await events.aclose()
 
 
 def accepts_event_stream(request: Request) -> bool:
@@ -135,22 +115,23 @@ class RunList(AsyncAPIView, ThreadScoped):
         if stream:
             # Started here, so that a refusal is an error answer rather than a broken stream.
             await run.__aenter__()
-            return await self._stream(request, run)
+            return await self._stream(request, run, data["protocol"])
         finished = await run
         body = await sync_to_async(lambda: RunSerializer(_run_queryset().get(pk=finished.pk)).data)()
         return Response(body, status=status.HTTP_202_ACCEPTED if background else status.HTTP_201_CREATED)
 
-    async def _stream(self, request: Request, run: AsyncRun) -> HttpResponse | StreamingHttpResponse:
-        if not is_asgi(request):
-            # Under WSGI this event loop ends with the view (and Django would read a stream whole
-            # anyway): the events are read now and sent in one body.
-            body = b"".join([chunk async for chunk in _encoded(run)])
-            response: HttpResponse | StreamingHttpResponse = HttpResponse(body, content_type=EVENT_STREAM)
-        else:
-            response = StreamingHttpResponse(_encoded(run), content_type=EVENT_STREAM)
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # a proxy passes each event on as it comes
-        return response
+    async def _stream(self, request: Request, run: AsyncRun, protocol: str) -> StreamingHttpResponse:
+        """The events as they come under ASGI; when the reader goes away the server cancels the
+        stream, which closes the run's events: a foreground run stops and keeps what came."""
+        if is_asgi(request):
+            return sse_response(run, protocol, request=request._request)
+        # Under WSGI this event loop ends with the view (and Django would read an async stream
+        # whole anyway): the events are read now, then sent.
+        try:
+            events = [event async for event in run]
+        finally:
+            await run.aclose()
+        return sse_response(events, protocol, request=request._request)
 
 
 class RunDetail(ThreadScoped):
