@@ -93,7 +93,7 @@ def event_stream(description: str) -> dict[Any, Any]:
             ),
             examples=[
                 OpenApiExample(
-                    "A run's first events",
+                    "First events",
                     value=(
                         'id: 1\nevent: run.started\ndata: {"type":"run.started","sequence":1,"run_id":7,'
                         '"thread_id":3,"backend":"responses","model":"gpt-4.1-mini","background":false}\n\n'

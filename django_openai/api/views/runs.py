@@ -134,19 +134,22 @@ class RunList(AsyncAPIView, ThreadScoped):
         return sse_response(events, protocol, request=request._request)
 
 
-class RunDetail(ThreadScoped):
+class RunScoped(ThreadScoped):
     serializer_class = RunSerializer
 
     def get_run(self) -> Run:
+        """The run, within the thread of the URL (itself the user's own): anything else is a 404."""
         thread = self.get_thread()
         return get_object_or_404(_run_queryset(), thread_id=thread.pk, pk=self.kwargs["run_id"])
 
+
+class RunDetail(RunScoped):
     @document(summary="Retrieve a run", responses=with_errors(RunSerializer, 404))
     def get(self, request: Request, thread_id: int, run_id: int) -> Response:
         return Response(RunSerializer(self.get_run()).data)
 
 
-class RunCancel(RunDetail):
+class RunCancel(RunScoped):
     @document(
         summary="Cancel a run",
         description=(
