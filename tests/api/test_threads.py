@@ -149,3 +149,20 @@ def test_a_thread_with_a_run_in_progress_is_not_deleted(alice, users, helper):
     response = alice.delete(API + f"threads/{thread.pk}/")
     assert response.status_code == 409 and "cancel it before deleting" in response.json()["detail"]
     assert Thread.objects.filter(pk=thread.pk).exists()
+
+
+def test_a_stream_under_wsgi_is_sent_once_the_run_ends(alice, helper, fake):
+    thread = new_thread(alice)
+    alice.post(API + f"threads/{thread['id']}/items/", {"content": "What is Django?"}, format="json")
+    response = alice.post(
+        API + f"threads/{thread['id']}/runs/",
+        {"stream": True},
+        format="json",
+        HTTP_ACCEPT="text/event-stream",
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+    body = b"".join(response.streaming_content).decode()
+    names = [line[7:] for line in body.splitlines() if line.startswith("event: ")]
+    ids = [int(line[4:]) for line in body.splitlines() if line.startswith("id: ")]
+    assert names[0] == "run.started" and names[-1] == "run.completed" and ids == list(range(1, len(ids) + 1))
+    assert Run.objects.get(thread_id=thread["id"]).status == "completed"
