@@ -201,9 +201,12 @@ class APISettings(Section):
         return classes
 
     PERMISSION_CLASSES = Setting[list[str]](["rest_framework.permissions.IsAuthenticated"], _strings)
+    #: Who may list, create, change and delete assistants (staff only by default): an assistant is a
+    #: configuration every user's threads run with.
+    ASSISTANT_PERMISSION_CLASSES = Setting[list[str]](["rest_framework.permissions.IsAdminUser"], _strings)
     THROTTLE_CLASSES = Setting[list[str]](["django_openai.api.throttling.UserScopeThrottle"], _strings)
     #: Scope -> rate ("30/minute"), per user; None leaves a scope unthrottled. "create" is what
-    #: starts remote work (uploads, batches, fine-tunes); "runs" is ready for run creation.
+    #: starts remote work (uploads, batches, fine-tunes); "runs" is run creation (threads/{id}/runs/).
     THROTTLE_RATES = Setting[dict[str, str | None]]({"create": "120/hour", "runs": "30/minute"}, _rates)
     PAGE_SIZE = Setting(20, _int)
     MAX_PAGE_SIZE = Setting(100, _int)
@@ -233,6 +236,13 @@ class ThreadSettings(Section):
     # A run in progress that has shown no sign of life for this long is taken for dead: the
     # thread may start another.
     RUN_STALE_SECONDS = Setting(600.0, _float)
+
+
+class StreamingSettings(Section):
+    """``DJANGO_OPENAI["STREAMING"]``: the event streams of runs (docs/streaming-views.md)."""
+
+    # Seconds without an event after which a stream sends a ": ping" comment (0: never).
+    HEARTBEAT_SECONDS = Setting(15.0, _float)
 
 
 def _optional_int(value: Any) -> int | None:
@@ -308,6 +318,8 @@ class AppSettings(Section):
     API = Nested(APISettings)
     # Assistants, threads and runs (see docs/assistants.md).
     THREADS = Nested(ThreadSettings)
+    # The SSE views and sse_response() (see docs/streaming-views.md).
+    STREAMING = Nested(StreamingSettings)
 
     GATEWAY = Nested(GatewaySettings)
 
