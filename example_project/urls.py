@@ -1,13 +1,19 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .demo import views
+from .demo import stream, views
 
 urlpatterns = [
-    path("", views.chat, name="chat"),
-    path("stream/", views.stream, name="stream"),
+    path("", views.threads, name="chat"),
+    path("chat/new/", views.new_thread, name="new-thread"),
+    path("chat/<int:thread_id>/", views.thread, name="thread"),
+    path("chat/<int:thread_id>/stream/", stream.thread_stream, name="thread-stream"),
+    path("gateway/", views.gateway, name="gateway"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("openai/webhooks/", include("django_openai.webhooks.urls")),
     # Under `runserver` (WSGI) the gateway is served through the URLconf; under ASGI
