@@ -54,7 +54,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "example_project.demo.context.banner",
             ]
         },
     }

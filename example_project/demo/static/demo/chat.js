@@ -292,7 +292,11 @@ async function readEvents(response, onEvent) {
     if (!message || controller) return;
     input.value = "";
     addMessage("user", message);
-    if (title.textContent === "New conversation") title.textContent = message.slice(0, 80);
+    if (title.textContent === "New conversation") {
+      title.textContent = message.slice(0, 80);
+      const current = document.querySelector(".sidebar .current a");
+      if (current) current.textContent = title.textContent.slice(0, 40);
+    }
     keepInView(true);
     stream({
       method: "POST",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest
 
 
 def _without_password(url: str) -> str:
@@ -19,10 +17,11 @@ def _without_password(url: str) -> str:
 
 
 def environment() -> dict[str, str]:
-    if settings.OPENAI_OFFLINE:
-        server = f"the fake OpenAI server ({settings.DJANGO_OPENAI['CLIENTS']['default']['BASE_URL']})"
+    client = (getattr(settings, "DJANGO_OPENAI", None) or {}).get("CLIENTS", {}).get("default", {})
+    if getattr(settings, "OPENAI_OFFLINE", False):
+        server = f"the fake OpenAI server ({client.get('BASE_URL', '')})"
     else:
-        server = settings.OPENAI_SERVER_URL or "OpenAI (api.openai.com)"
+        server = getattr(settings, "OPENAI_SERVER_URL", "") or "OpenAI (api.openai.com)"
     database = connection.settings_dict
     if connection.vendor == "sqlite":
         where = f"SQLite ({database['NAME']})"
@@ -31,11 +30,7 @@ def environment() -> dict[str, str]:
     broker = settings.CELERY_BROKER_URL
     return {
         "server": server,
-        "model": settings.DEMO_MODEL,
+        "model": getattr(settings, "DEMO_MODEL", ""),
         "database": where,
         "broker": "the embedded file-system broker" if broker.startswith("filesystem") else _without_password(broker),
     }
-
-
-def banner(request: HttpRequest) -> dict[str, Any]:
-    return {"demo_environment": environment()}
