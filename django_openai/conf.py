@@ -235,6 +235,13 @@ class ThreadSettings(Section):
     RUN_STALE_SECONDS = Setting(600.0, _float)
 
 
+class StreamingSettings(Section):
+    """``DJANGO_OPENAI["STREAMING"]``: the event streams of runs (docs/streaming-views.md)."""
+
+    # Seconds without an event after which a stream sends a ": ping" comment (0: never).
+    HEARTBEAT_SECONDS = Setting(15.0, _float)
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -308,6 +315,8 @@ class AppSettings(Section):
     API = Nested(APISettings)
     # Assistants, threads and runs (see docs/assistants.md).
     THREADS = Nested(ThreadSettings)
+    # The SSE views and sse_response() (see docs/streaming-views.md).
+    STREAMING = Nested(StreamingSettings)
 
     GATEWAY = Nested(GatewaySettings)
 

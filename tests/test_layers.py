@@ -33,6 +33,8 @@ LAYERS = {
     "admin": 4,
     "api": 4,
     "downloads": 4,
+    "streaming": 4,  # run events as SSE (both formats), for the views and the API
+    "views": 4,  # the plain (non-DRF) views: the streaming views
     "management": 4,
     "gateway": 4,
     "agents": 4,  # the OpenAI Agents SDK's session protocol on threads
