@@ -2,13 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .demo import stream, views
+from django_openai.views import ChatView, ThreadStreamView
+
+from .demo import views
 
 urlpatterns = [
     path("", views.threads, name="chat"),
     path("chat/new/", views.new_thread, name="new-thread"),
     path("chat/<int:thread_id>/", views.thread, name="thread"),
-    path("chat/<int:thread_id>/stream/", stream.thread_stream, name="thread-stream"),
+    # The run's events as named SSE (static/demo/chat.js reads them), and the AI SDK's useChat.
+    path("chat/<int:thread_id>/stream/", ThreadStreamView.as_view(), name="thread-stream"),
+    path("api/chat", ChatView.as_view(assistant="helper"), name="use-chat"),
+    path("api/chat/<str:chat_id>/stream", ChatView.as_view(), name="use-chat-stream"),
     path("gateway/", views.gateway, name="gateway"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),

@@ -272,7 +272,7 @@ async function readEvents(response, onEvent) {
       }
       if (!response.ok) {
         const body = await response.json().catch(() => ({}));
-        throw new Error(body.error || `The server answered ${response.status}.`);
+        throw new Error(body.detail || `The server answered ${response.status}.`);
       }
       await readEvents(response, onEvent);
       if (transcript.dataset.state === "streaming") finish("failed", "The connection ended before the answer did.");
