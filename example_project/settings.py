@@ -128,7 +128,9 @@ DJANGO_OPENAI = {
             }
             if OPENAI_OFFLINE
             # OPENAI_API_KEY, OPENAI_BASE_URL and friends come from the environment.
-            else ({} if os.environ.get("OPENAI_API_KEY") else {"API_KEY": "none", "BASE_URL": OPENAI_SERVER_URL})
+            else (
+                {} if os.environ.get("OPENAI_API_KEY") else {"API_KEY": "none", "BASE_URL": OPENAI_SERVER_URL}
+            )
         ),
     },
     "POLL_INTERVAL_SECONDS": 3,

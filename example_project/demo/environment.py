@@ -32,5 +32,7 @@ def environment() -> dict[str, str]:
         "server": server,
         "model": getattr(settings, "DEMO_MODEL", ""),
         "database": where,
-        "broker": "the embedded file-system broker" if broker.startswith("filesystem") else _without_password(broker),
+        "broker": "the embedded file-system broker"
+        if broker.startswith("filesystem")
+        else _without_password(broker),
     }

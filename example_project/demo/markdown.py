@@ -70,4 +70,4 @@ def render(text: str) -> SafeString:
         html.append(f"<pre><code>{fence.group(1).rstrip()}</code></pre>")
         position = fence.end()
     html += _blocks(escaped[position:])
-    return mark_safe("".join(html))  # noqa: S308 - built from escaped text only
+    return mark_safe("".join(html))  # built from escaped text only

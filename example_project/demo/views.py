@@ -115,6 +115,7 @@ def gateway(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-store"  # the page may hold a key that is never shown again
     return response
 
+
 class BatchForm(forms.Form):
     count = forms.IntegerField(label="Questions", min_value=1, max_value=1000, initial=20)
 

@@ -6,6 +6,7 @@ with the official SDK. Screenshots are artifacts (DOCS_SCREENSHOTS=1 copies them
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import openai
@@ -118,7 +119,7 @@ def test_an_answer_grows_piece_by_piece_while_it_streams(chat, shots):
     samples = chat.evaluate("window.samples")
     streaming = [s["text"] for s in samples if s["state"] == "streaming" and s["text"] != final]
     assert len(set(streaming)) >= 3, samples  # seen in at least three steps before the end
-    for before, after in zip(streaming, streaming[1:]):
+    for before, after in itertools.pairwise(streaming):
         assert final.startswith(after) and after.startswith(before), (before, after)
     assert streaming[0].split() == ["Reply"] or len(streaming[0]) < len(final) / 3
     # The page shows what the thread stored.
@@ -191,7 +192,9 @@ def test_a_tool_call_shows_while_it_runs_and_after_a_reload(chat, shots):
 def test_markup_in_a_message_or_an_answer_never_runs(chat):
     start_thread(chat, "Helper")
     # The fake quotes the message in its answer: the markup comes back from the model too.
-    message = '**Bold** and `code` <script>window.injected = 1</script> <img src=x onerror="window.injected = 2">'
+    message = (
+        '**Bold** and `code` <script>window.injected = 1</script> <img src=x onerror="window.injected = 2">'
+    )
     send(chat, message)
     wait_until_done(chat)
 
@@ -199,8 +202,13 @@ def test_markup_in_a_message_or_an_answer_never_runs(chat):
         assert chat.evaluate("window.injected") is None
         transcript = chat.locator("#transcript")
         assert transcript.locator("script, img").count() == 0
-        for body in (transcript.locator(".message.user .body"), transcript.locator(".message.assistant .body")):
-            assert body.locator("strong").inner_text() == "Bold" and body.locator("code").inner_text() == "code"
+        for body in (
+            transcript.locator(".message.user .body"),
+            transcript.locator(".message.assistant .body"),
+        ):
+            assert (
+                body.locator("strong").inner_text() == "Bold" and body.locator("code").inner_text() == "code"
+            )
             text = body.inner_text()
             assert "<script>window.injected = 1</script>" in text and 'onerror="window.injected = 2"' in text
 
@@ -238,4 +246,6 @@ def test_the_gateway_page_gives_a_key_that_works_with_the_sdk(gateway, chat, sit
     chat.locator("#keys button[name=revoke]").click()
     chat.wait_for_selector("#keys >> text=revoked")
     with pytest.raises(openai.AuthenticationError):
-        client.chat.completions.create(model=settings.DEMO_MODEL, messages=[{"role": "user", "content": "Again"}])
+        client.chat.completions.create(
+            model=settings.DEMO_MODEL, messages=[{"role": "user", "content": "Again"}]
+        )
