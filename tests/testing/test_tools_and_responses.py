@@ -349,7 +349,13 @@ def test_canned_answers_read_naturally(client):
 
 def test_a_tool_output_that_ends_a_sentence_gets_no_second_full_stop(client):
     messages = [{"role": "user", "content": "Use get_time"}]
-    message = client.chat.completions.create(model="gpt-4.1", messages=messages, tools=CHAT_TOOLS).choices[0].message
+    message = (
+        client.chat.completions.create(model="gpt-4.1", messages=messages, tools=CHAT_TOOLS)
+        .choices[0]
+        .message
+    )
     messages += [message.to_dict(), *_tool_messages(message, {"get_time": "It is noon."})]
     answer = client.chat.completions.create(model="gpt-4.1", messages=messages, tools=CHAT_TOOLS)
-    assert answer.choices[0].message.content == "Here is what the tools returned: get_time returned It is noon."
+    assert (
+        answer.choices[0].message.content == "Here is what the tools returned: get_time returned It is noon."
+    )
