@@ -83,7 +83,10 @@ def test_chunk_delay_is_streamed_chunk_by_chunk(openai_fake):
             arrivals.append(time.monotonic())
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     assert len(arrivals) > 5
-    assert min(gaps) >= 0.03, "chunks arrive one by one, not buffered"
+    # A busy reader may take two chunks in one read now and then; buffered chunks would all come
+    # at once, so most gaps must show the delay the server put between them.
+    spaced = [gap for gap in gaps if gap >= 0.03]
+    assert len(spaced) >= 0.75 * len(gaps), f"chunks arrive one by one, not buffered: {gaps}"
 
 
 def test_reset_mid_body_is_retried_for_plain_requests(openai_fake):
