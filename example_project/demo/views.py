@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_openai.client import APIError
 from django_openai.models import Assistant, Batch, GatewayKey, Thread, ThreadItem
 from django_openai.services.gateway_keys import create_key, revoke_key
+from django_openai.services.run_log import active_run
 
 from . import markdown
 
@@ -78,9 +79,15 @@ def transcript(items: list[ThreadItem]) -> list[dict[str, Any]]:
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     """One thread: its transcript rendered here, new answers streamed by static/demo/chat.js."""
     chat = get_object_or_404(Thread.objects.select_related("assistant"), pk=thread_id, owner=request.user)
+    items = chat.items.order_by("position")
+    running = active_run(chat)
+    if running is not None:
+        # The page follows that run from its first event: its items come with the stream.
+        items = items.exclude(run=running)
     context = {
         "thread": chat,
-        "entries": transcript(list(chat.items.order_by("position"))),
+        "running": running,
+        "entries": transcript(list(items)),
         "threads": Thread.objects.filter(owner=request.user, archived=False).order_by("-updated")[:30],
     }
     return render(request, "demo/thread.html", context)

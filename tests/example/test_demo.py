@@ -179,3 +179,24 @@ def test_batch_page_runs_a_batch_with_the_worker_tasks(client, use_openai_fake):
     tasks.sweep()
     page = client.get(response["Location"]).content.decode()
     assert "completed" in page and "12 of 12 done" in page and "question-11" in page
+
+
+def test_a_thread_with_a_run_in_progress_leaves_that_runs_items_to_the_stream(client, alice, helper):
+    from django_openai.models import Run
+    from django_openai.services.threads import append_rows, new_item_row
+
+    thread = Thread.objects.create(owner=alice, assistant=helper)
+    thread.add_message("A question")
+    run = Run.objects.create(thread=thread, status="in_progress", model="gpt-4.1-mini")
+    answer = {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "Half an ans"}],
+    }
+    append_rows(thread, [new_item_row(answer, run=run)])
+    Thread.objects.filter(pk=thread.pk).update(active_run=run)
+    page = client.get(f"/chat/{thread.pk}/").content.decode()
+    assert "A question" in page and "Half an ans" not in page and 'data-active="1"' in page
+    Run.objects.filter(pk=run.pk).update(status="completed")
+    page = client.get(f"/chat/{thread.pk}/").content.decode()
+    assert "Half an ans" in page and 'data-active="0"' in page
