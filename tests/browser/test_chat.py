@@ -128,6 +128,9 @@ def test_an_answer_grows_piece_by_piece_while_it_streams(chat, shots):
     chat.reload()
     assert last_answer(chat) == final
     assert chat.locator("#thread-title").inner_text() == "What is Django?"
+    chat.click("text=+ New chat")
+    assert chat.locator("#threads").inner_text().startswith("What is Django?\nHelper")
+    shots(chat, "demo-threads")
 
 
 def test_stop_keeps_the_partial_answer_and_a_reload_shows_it(chat, shots):
