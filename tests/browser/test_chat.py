@@ -129,7 +129,8 @@ def test_an_answer_grows_piece_by_piece_while_it_streams(chat, shots):
     assert last_answer(chat) == final
     assert chat.locator("#thread-title").inner_text() == "What is Django?"
     chat.click("text=+ New chat")
-    assert chat.locator("#threads").inner_text().startswith("What is Django?\nHelper")
+    listed = chat.locator("#threads li").first.inner_text()
+    assert listed.startswith("What is Django?") and "Helper · 2 items" in listed, listed
     shots(chat, "demo-threads")
 
 
