@@ -66,7 +66,9 @@ def prepare(env: dict[str, str], threads: int) -> tuple[str, list[int]]:
         "s['_auth_user_hash'] = user.get_session_auth_hash(); s.create();"
         "print(s.session_key, ','.join(map(str, ids)))"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
     key, ids = done.stdout.strip().splitlines()[-1].split()
     return key, [int(i) for i in ids.split(",")]
 
@@ -108,10 +110,16 @@ async def measure(port: int, upstream: int, session: str, ids: list[int], rounds
                     done = await asyncio.gather(*(one_direct(client, url) for _ in range(concurrency)))
                 else:
                     base = f"http://127.0.0.1:{port}/chat/"
-                    done = await asyncio.gather(*(one_view(client, f"{base}{i}/stream/") for i in ids[:concurrency]))
+                    done = await asyncio.gather(
+                        *(one_view(client, f"{base}{i}/stream/") for i in ids[:concurrency])
+                    )
                 firsts, chunks, wall = results[name]
                 firsts.extend(first for first, _ in done)
-                results[name] = (firsts, chunks + sum(c for _, c in done), wall + time.perf_counter() - started)
+                results[name] = (
+                    firsts,
+                    chunks + sum(c for _, c in done),
+                    wall + time.perf_counter() - started,
+                )
     return results
 
 
@@ -152,7 +160,10 @@ def main() -> None:
             asyncio.run(measure(port, upstream, session, ids, 2, concurrency))  # warm up
             results = asyncio.run(measure(port, upstream, session, ids, rounds, concurrency))
             (up, up_chunks, up_wall), (view, view_chunks, view_wall) = results["upstream"], results["view"]
-            p = {name: (percentile(v, 50) * 1000, percentile(v, 99) * 1000) for name, v in (("u", up), ("v", view))}
+            p = {
+                name: (percentile(v, 50) * 1000, percentile(v, 99) * 1000)
+                for name, v in (("u", up), ("v", view))
+            }
             print(
                 f"{concurrency:>7} | {p['u'][0]:>11.1f} / {p['u'][1]:>10.1f} | {p['v'][0]:>9.1f} / {p['v'][1]:>8.1f} | "
                 f"{p['v'][0] - p['u'][0]:>7.1f} / {p['v'][1] - p['u'][1]:>6.1f} | "
