@@ -1,26 +1,35 @@
 """A streamed run through ThreadStreamView under uvicorn against the same stream from the upstream.
 
-    python bench/sse_views.py [--rounds 20] [--concurrency 1,100]
+    python bench/sse_views.py [--rounds 20] [--scenarios one,spread,burst] [--pool]
 
 The paced upstream (bench/_paced_upstream.py: 50 chunks 20 ms apart, the first after 50 ms) and
 uvicorn serving the Django project (bench/sse_settings.py: the six stock middlewares, session
-auth, CSRF) run in processes of their own. For each concurrency, rounds alternate between
+auth, CSRF; one worker, uvloop and httptools when installed) run in processes of their own. The
+load generator is a bare asyncio protocol, one connection per stream (bench/gateway_relay.py's),
+timing from writing the request to the first text: the upstream's first content chunk, or the
+view's first ``text.delta`` event. Scenarios, each alternating rounds of the upstream alone and
+of the view (``POST /chat/<thread>/stream/``: a message added, a run on the chat backend, its
+events as OpenAI-style SSE; each stream on its own thread):
 
-- the upstream alone: ``POST /v1/chat/completions`` streamed, timed to the first content chunk;
-- the view: ``POST /chat/<thread>/stream/`` (a message added, a run on the chat backend, its
-  events as OpenAI-style SSE), timed to the first ``text.delta`` event;
+- ``one``: streams one at a time;
+- ``spread``: 100 streams whose starts are spread over one second (100 open at once);
+- ``burst``: 100 streams started at the same instant.
 
-each of the ``c`` streams of a round on its own thread. The added time to first token is the
-view's percentile less the upstream's; chunks/s counts every stream's chunks (text deltas for
-the view) over the round's wall time. PostgreSQL (``BENCH_DATABASE_URL``, default
-``postgres://postgres@127.0.0.1:5432/django_openai_sse_bench``, created if missing). Prints a
-table; nothing here is a test.
+"added" is the view's percentile less the upstream's. The server prints time marks of each
+request (bench/_sse_marks.py): the second table splits the view's time to first token into
+Django's request (middlewares, session and user), the view's own lookups, the run core (the
+message added and the run claimed: ``add_message`` and ``prepare_run``), the response's start,
+the round's request built (``next_request``), the upstream's answer, and the first text sent.
+PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/django_openai_sse_bench``,
+created if missing); ``--pool``: its connections from psycopg's pool. Prints tables; nothing
+here is a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -29,16 +38,94 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gateway_relay import Server, free_port, start_upstream  # noqa: E402
+from bench.gateway_relay import cpu_seconds, free_port, start_upstream, wait_for_port  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/django_openai_sse_bench")
-BODY = {"model": "gpt-4.1-mini", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+UPSTREAM_BODY = json.dumps(
+    {"model": "gpt-4.1-mini", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+).encode()
+VIEW_BODY = b'{"message": "Hi"}'
+CSRF = "b" * 32
+#: The parts of the view's time to first token, between two of the server's marks.
+PARTS = [
+    ("Django's request (middlewares, session, user)", "arrived", "view_in", "lookup_in"),
+    ("the view's lookup of the thread", "lookup_in", None, "lookup_out"),
+    ("run core: message added, run claimed", "start_in", None, "start_out"),
+    ("response start (middlewares out, headers)", "start_out", None, "headers"),
+    ("to the round's request (next_request)", "headers", None, "request_out"),
+    ("upstream's first chunk", "request_out", None, "feed_in"),
+    ("first text encoded and sent", "feed_in", None, "sent"),
+]
+
+
+class Stream(asyncio.Protocol):
+    """One request on its own connection: the time to the first ``marker``, the markers seen."""
+
+    def __init__(self, request: bytes, marker: bytes, done: asyncio.Future[tuple[float, int, str]]) -> None:
+        self.request, self.marker, self.done = request, marker, done
+        self.head, self.tail, self.status = b"", b"", 0
+        self.first, self.count = 0.0, 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.started = time.perf_counter()
+        self.transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.status:
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            self.status = int(self.head[9:12])
+            data = self.head[end + 4 :]
+            if self.status != 200:
+                return self._finish(f"HTTP {self.status}")
+        window = self.tail + data
+        found = window.count(self.marker) - self.tail.count(self.marker)
+        if found and not self.first:
+            self.first = time.perf_counter() - self.started
+        self.count += found
+        if b"[DONE]" in window or b"event: run.completed" in window or b"event: run.failed" in window:
+            return self._finish("")
+        self.tail = window[-64:]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._finish("" if self.count else f"connection lost: {exc}")
+
+    def _finish(self, error: str) -> None:
+        if not self.done.done():
+            self.done.set_result((self.first, self.count, error))
+            self.transport.close()
+
+
+async def one(port: int, request: bytes, marker: bytes) -> tuple[float, int, str]:
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[tuple[float, int, str]] = loop.create_future()
+    await loop.create_connection(lambda: Stream(request, marker, done), "127.0.0.1", port)
+    return await asyncio.wait_for(done, 120)
+
+
+def http_request(port: int, path: str, body: bytes, headers: str = "") -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\n{headers}"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode() + body
+
+
+async def round_of(requests: list[bytes], port: int, marker: bytes, spread: float | None):
+    async def delayed(request: bytes, delay: float) -> tuple[float, int, str]:
+        await asyncio.sleep(delay)
+        return await one(port, request, marker)
+
+    if spread is None:
+        return [await one(port, request, marker) for request in requests]
+    step = spread / len(requests)
+    return await asyncio.gather(*(delayed(r, i * step) for i, r in enumerate(requests)))
 
 
 def ensure_database() -> None:
@@ -73,66 +160,29 @@ def prepare(env: dict[str, str], threads: int) -> tuple[str, list[int]]:
     return key, [int(i) for i in ids.split(",")]
 
 
-async def one_direct(client: httpx.AsyncClient, url: str) -> tuple[float, int]:
-    started = time.perf_counter()
-    first, chunks = 0.0, 0
-    async with client.stream("POST", url, json=BODY) as response:
-        async for line in response.aiter_lines():
-            if line.startswith("data: {") and '"content"' in line:
-                chunks += 1
-                first = first or time.perf_counter() - started
-    return first, chunks
+def pct(values: list[float], q: int) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))] * 1000 if values else float("nan")
 
 
-async def one_view(client: httpx.AsyncClient, url: str) -> tuple[float, int]:
-    started = time.perf_counter()
-    first, chunks = 0.0, 0
-    async with client.stream("POST", url, json={"message": "Hi"}) as response:
-        assert response.status_code == 200, response.status_code
-        async for line in response.aiter_lines():
-            if line == "event: text.delta":
-                chunks += 1
-                first = first or time.perf_counter() - started
-    return first, chunks
-
-
-async def measure(port: int, upstream: int, session: str, ids: list[int], rounds: int, concurrency: int):
-    csrf = "b" * 32
-    headers = {"cookie": f"sessionid={session}; csrftoken={csrf}", "x-csrftoken": csrf}
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
-    results = {"upstream": ([], 0, 0.0), "view": ([], 0, 0.0)}
-    async with httpx.AsyncClient(timeout=120, limits=limits, headers=headers) as client:
-        for _ in range(rounds):
-            for name in ("upstream", "view"):
-                started = time.perf_counter()
-                if name == "upstream":
-                    url = f"http://127.0.0.1:{upstream}/v1/chat/completions"
-                    done = await asyncio.gather(*(one_direct(client, url) for _ in range(concurrency)))
-                else:
-                    base = f"http://127.0.0.1:{port}/chat/"
-                    done = await asyncio.gather(
-                        *(one_view(client, f"{base}{i}/stream/") for i in ids[:concurrency])
-                    )
-                firsts, chunks, wall = results[name]
-                firsts.extend(first for first, _ in done)
-                results[name] = (
-                    firsts,
-                    chunks + sum(c for _, c in done),
-                    wall + time.perf_counter() - started,
-                )
-    return results
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+def read_marks(path: Path, offset: int) -> tuple[list[dict[str, float]], int]:
+    with path.open() as log:
+        log.seek(offset)
+        text = log.read()
+        offset = log.tell()
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("MARKS ") and "sent=" in line:
+            rows.append({k: float(v) for k, v in (kv.split("=") for kv in line[6:].split())})
+    return rows, offset
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--concurrency", default="1,100")
+    parser.add_argument("--scenarios", default="one,spread,burst")
+    parser.add_argument("--pool", action="store_true")
     args = parser.parse_args()
-    levels = [int(c) for c in args.concurrency.split(",")]
     ensure_database()
     upstream_process, upstream = start_upstream()
     folder = Path(tempfile.mkdtemp())
@@ -142,39 +192,84 @@ def main() -> None:
         BENCH_UPSTREAM=f"http://127.0.0.1:{upstream}/v1",
         BENCH_DIR=str(folder),
         BENCH_DATABASE_URL=DATABASE,
+        BENCH_DB_POOL="1" if args.pool else "0",
         PYTHONPATH=str(ROOT),
     )
-    session, ids = prepare(env, max(levels))
+    session, ids = prepare(env, 100)
     port = free_port()
+    log_path = folder / "server.log"
+    log = log_path.open("w")
     command = [
-        sys.executable, "-m", "uvicorn", "bench.gateway_app:include_mount", "--host", "127.0.0.1",
+        sys.executable, "-m", "uvicorn", "bench._sse_marks:app", "--host", "127.0.0.1",
         "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    env["DJANGO_SETTINGS_MODULE"] = "bench.sse_settings"
-    server = Server(command, env, port)
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+    wait_for_port(port, server)
+    cookie = f"cookie: sessionid={session}; csrftoken={CSRF}\r\nx-csrftoken: {CSRF}\r\n"
+    direct = http_request(upstream, "/v1/chat/completions", UPSTREAM_BODY)
+    offset = 0
+    print(f"load average before: {os.getloadavg()[0]:.2f}; server: uvicorn {_flavour()}; pool: {args.pool}")
+    print(
+        "| streams | upstream TTFT p50 / p99 | view TTFT p50 / p99 | added p50 / p99 | errors | server CPU ms / stream |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    breakdowns = {}
     try:
-        print(f"{'streams':>7} | {'upstream TTFT p50/p99 ms':>24} | {'view TTFT p50/p99 ms':>20} | "
-              f"{'added p50/p99 ms':>16} | {'upstream chunks/s':>17} | {'view chunks/s':>13}")  # fmt: skip
-        for concurrency in levels:
-            rounds = args.rounds if concurrency == 1 else max(3, args.rounds // 10)
-            asyncio.run(measure(port, upstream, session, ids, 2, concurrency))  # warm up
-            results = asyncio.run(measure(port, upstream, session, ids, rounds, concurrency))
-            (up, up_chunks, up_wall), (view, view_chunks, view_wall) = results["upstream"], results["view"]
-            p = {
-                name: (percentile(v, 50) * 1000, percentile(v, 99) * 1000)
-                for name, v in (("u", up), ("v", view))
-            }
+        for scenario in args.scenarios.split(","):
+            count, spread = (1, None) if scenario == "one" else (100, 1.0 if scenario == "spread" else 0.0)
+            rounds = args.rounds if scenario == "one" else max(3, args.rounds // 5)
+            up, view, errors, cpu = [], [], 0, 0.0
+            for index in range(rounds + 1):  # the first round warms up
+                done = asyncio.run(round_of([direct] * count, upstream, b'"content"', spread))
+                threads = [ids[(index * count + i) % len(ids)] for i in range(count)]
+                requests = [http_request(port, f"/chat/{t}/stream/", VIEW_BODY, cookie) for t in threads]
+                before = cpu_seconds(server.pid)
+                got = asyncio.run(round_of(requests, port, b"event: text.delta", spread))
+                spent = cpu_seconds(server.pid) - before
+                if index:
+                    up += [first for first, _, error in done if not error]
+                    view += [first for first, n, error in got if not error and n == 50]
+                    errors += sum(1 for _, n, error in got if error or n != 50)
+                    cpu += spent / count
+                rows, offset = read_marks(log_path, offset)
+                if index:
+                    breakdowns.setdefault(scenario, []).extend(rows)
             print(
-                f"{concurrency:>7} | {p['u'][0]:>11.1f} / {p['u'][1]:>10.1f} | {p['v'][0]:>9.1f} / {p['v'][1]:>8.1f} | "
-                f"{p['v'][0] - p['u'][0]:>7.1f} / {p['v'][1] - p['u'][1]:>6.1f} | "
-                f"{up_chunks / up_wall:>17.0f} | {view_chunks / view_wall:>13.0f}"
+                f"| {scenario} ({count}) | {pct(up, 50):.1f} / {pct(up, 99):.1f} ms | {pct(view, 50):.1f} / "
+                f"{pct(view, 99):.1f} ms | {pct(view, 50) - pct(up, 50):+.1f} / {pct(view, 99) - pct(up, 99):+.1f} ms "
+                f"| {errors} | {cpu / rounds * 1000:.1f} |"
             )
+        print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+        print("Where the view's time to first token goes, p50 ms (server marks):\n")
+        print("| part | " + " | ".join(breakdowns) + " |")
+        print("| --- |" + " --- |" * len(breakdowns))
+        for label, start, _, end in PARTS:
+            cells = []
+            for rows in breakdowns.values():
+                spans = [r[end] - r[start] for r in rows if start in r and end in r]
+                cells.append(f"{statistics.median(spans):.2f}" if spans else "-")
+            print(f"| {label} | " + " | ".join(cells) + " |")
+        for scenario, rows in breakdowns.items():
+            spans = [r["sent"] for r in rows]
+            core = [r["start_out"] - r["start_in"] for r in rows]
+            print(f"{scenario}: arrival to first text sent p50 {statistics.median(spans):.2f} ms, of which run core "
+                  f"p50 {statistics.median(core):.2f} ms")  # fmt: skip
     finally:
-        errors = server.stop()
+        server.terminate()
+        server.wait(20)
+        log.close()
+        errors = log_path.read_text()
         if "Traceback" in errors:
-            print(errors[-3000:], file=sys.stderr)
+            print(errors[errors.find("Traceback") :][:3000], file=sys.stderr)
         upstream_process.terminate()
         upstream_process.wait(10)
+
+
+def _flavour() -> str:
+    import importlib.util
+
+    found = [name for name in ("uvloop", "httptools") if importlib.util.find_spec(name)]
+    return "with " + " and ".join(found) if found else "without uvloop and httptools"
 
 
 if __name__ == "__main__":
