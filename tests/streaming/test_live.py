@@ -5,6 +5,7 @@ reader resumes the run in progress, and the AI SDK's own code reads the UI messa
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client, override_settings
 
@@ -231,3 +233,65 @@ def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modul
     assert tool["input"] == {"city": "Oslo"} and tool["output"] == "18C and sunny in Oslo"
     assert text["state"] == "done" and text["text"] == thread.items.order_by("position").last().text
     assert "Oslo" in text["text"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (DATABASE_URL): the in-memory SQLite test database shares one cache "
+    "between connections, whose table locks fail at once instead of waiting",
+)
+@pytest.mark.parametrize("backend", ["chat"])
+def test_concurrent_streams_hold_no_database_connection_each(server, paced, django_user_model):
+    """24 streams at once: every one 200 and complete, while the server's open database
+    connections stay a few (the shared threads' and the requests still starting), not one per
+    stream: each used to hold its request thread's connection to its end, and past PostgreSQL's
+    ``max_connections`` the next request failed with "too many clients"."""
+    from django.db.backends.signals import connection_created
+
+    fake, _ = paced
+    fake.pacing = Pacing(first_token_ms=10, token_ms=100, chunks=20)
+    count = 24
+    alice = django_user_model.objects.create_user("alice", password="pw-alice")
+    assistant = Assistant.objects.create(name="Streamer", slug="streamer", model="gpt-4.1-mini")
+    threads = [Thread.objects.create(owner=alice, assistant=assistant) for _ in range(count)]
+    browser = Browser(alice)
+    opened: list[Any] = []
+
+    def created(sender: Any, connection: Any, **kwargs: Any) -> None:
+        opened.append(connection)
+
+    async def one(http: httpx.AsyncClient, thread: Thread, first: asyncio.Event) -> tuple[int, list[str]]:
+        kinds: list[str] = []
+        async with http.stream("POST", f"/chat/{thread.pk}/stream/", json={"message": "Hi"}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("event: "):
+                    kinds.append(line[7:])
+                    if kinds[-1] == "text.delta":
+                        first.set()
+        return response.status_code, kinds
+
+    async def streams() -> tuple[list[tuple[int, list[str]]], int]:
+        firsts = [asyncio.Event() for _ in threads]
+        async with httpx.AsyncClient(
+            base_url=server.url,
+            headers=browser.headers,
+            timeout=60,
+            limits=httpx.Limits(max_connections=count),
+        ) as http:
+            tasks = [asyncio.create_task(one(http, t, e)) for t, e in zip(threads, firsts, strict=True)]
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in firsts)), 30)
+            # Every stream is under way (20 words 100 ms apart): the connections open now.
+            held = sum(conn.connection is not None for conn in opened)
+            return list(await asyncio.gather(*tasks)), held
+
+    connection_created.connect(created)
+    try:
+        results, held = asyncio.run(streams())
+    finally:
+        connection_created.disconnect(created)
+    assert [status for status, _ in results] == [200] * count
+    for _, kinds in results:
+        assert kinds.count("text.delta") == 20 and kinds[-1] == "run.completed", kinds
+    assert Run.objects.filter(status="completed").count() == count
+    limit = settings.DJANGO_OPENAI.get("THREADS", {}).get("STREAM_DB_THREADS", 4)
+    assert held <= limit + 4, f"{held} connections open for {count} streams"
