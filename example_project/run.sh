@@ -31,9 +31,12 @@ fi
 extras=fast
 case "${DATABASE_URL:-}" in postgres*) extras="$extras,postgres" ;; esac
 case "${CELERY_BROKER_URL:-}" in redis*) extras="$extras,redis" ;; esac
-if [ "${DEMO_INSTALL:-1}" != 0 ]; then
+# Installed once per set of extras; again only when pyproject.toml changes.
+stamp="$VENV/.django-openai-demo-${extras//,/-}"
+if [ "${DEMO_INSTALL:-1}" != 0 ] && { [ ! -e "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; }; then
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
   "$VENV/bin/python" -m pip install --quiet -e ".[$extras]" "uvicorn>=0.30"
+  touch "$stamp"
 fi
 
 # A busy port would stop one part of the demo half-way through start-up: say so before.
