@@ -7,10 +7,10 @@ with neither, to the fake server the run script starts.
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from django_openai.schedules import BEAT_SCHEDULE
 
+from .database_url import database_from_url
 from .machine_time_zone import machine_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,23 +58,6 @@ TEMPLATES = [
         },
     }
 ]
-
-
-def database_from_url(url: str) -> dict[str, object]:
-    """postgres://user:password@host:port/name (the usual DATABASE_URL) as Django's settings."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise ValueError(f"DATABASE_URL: only postgres:// is supported here, not {parts.scheme}://")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.lstrip("/")),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-    }
-
-
 DATABASES = {
     "default": (
         database_from_url(os.environ["DATABASE_URL"])

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django_openai import tasks
 from django_openai.models import Assistant, Batch, GatewayKey, Thread
 from django_openai.services.gateway_keys import hash_key
+from example_project.database_url import database_from_url
 from example_project.demo import markdown
 from example_project.demo.seed import seed
-from example_project.settings import database_from_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("example_project.urls")]
 

@@ -83,7 +83,12 @@ def test_run_script_starts_serves_stops_on_ctrl_c_and_leaves_nothing_behind(tmp_
     checkout = checkout_copy(tmp_path / "checkout")
     web, fake = free_port(), free_port()
     log = tmp_path / "run.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "DJANGO_"))}
+    # The defaults a new user meets: SQLite, the file-system broker, the fake server.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OPENAI_", "DJANGO_")) and key != "DATABASE_URL"
+    }
     env.update(
         VENV=sys.prefix,  # this test's own environment: no pip install (DEMO_INSTALL=0)
         DEMO_INSTALL="0",
@@ -204,7 +209,11 @@ def test_example_worker_keeps_its_broker_files_under_the_var_dir(tmp_path):
     cwd.mkdir()
     log = tmp_path / "worker.log"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CELERY_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("OPENAI_", "CELERY_")) and k != "DATABASE_URL"
+        },
         "DJANGO_SETTINGS_MODULE": "example_project.settings",
         "DEMO_VAR_DIR": str(var),
         "PYTHONPATH": str(ROOT),
