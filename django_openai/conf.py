@@ -236,6 +236,9 @@ class ThreadSettings(Section):
     # A run in progress that has shown no sign of life for this long is taken for dead: the
     # thread may start another.
     RUN_STALE_SECONDS = Setting(600.0, _float)
+    # Threads (each with its database connection) that do the writes of the streams read by
+    # async code, shared by all of a process's streams (docs/streaming-views.md).
+    STREAM_DB_THREADS = Setting(4, _int)
 
 
 class StreamingSettings(Section):

@@ -13,9 +13,8 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
-
 from ..client import APIStatusError, OpenAIError
+from ._db_threads import StreamCalls
 from ._run_job import RunCancelled, RunJob
 from ._run_tools import arun_calls, run_calls
 from .events import RunEventBase
@@ -73,44 +72,45 @@ def drive(job: RunJob, client: Any) -> Iterator[RunEventBase]:
 
 
 async def adrive(job: RunJob, client: Any) -> AsyncIterator[RunEventBase]:
-    """Run the job with the async client: the stream holds no thread, the writes hop to one."""
-    write = sync_to_async(job.write)
+    """Run the job with the async client: the stream holds no thread, the writes hop to one
+    (the caller's for the first, then a shared one: ``_db_threads``) and hold no connection."""
+    call = StreamCalls()
     try:
         for event in job.take_events():
             yield event
-        while (request := await sync_to_async(job.next_request)()) is not None:
+        while (request := await call(job.next_request)) is not None:
             path, body = request
             upstream = await client.request("POST", path, body=body, stream=True)
             async with upstream:
                 if job.log.due():
-                    await sync_to_async(job.request_sent)()
+                    await call(job.request_sent)
                 async for raw in upstream:
                     job.feed(raw)
                     if job.write_due():
-                        await write()
+                        await call(job.write)
                     if job.events:
                         for event in job.take_events():
                             yield event
-            await sync_to_async(job.end_round)()
+            await call(job.end_round)
             for event in job.take_events():
                 yield event
             if job.calls:
                 results = await arun_calls(job.calls, job.tool_context)
-                await sync_to_async(job.tools_done)(results)
+                await call(job.tools_done, results)
                 for event in job.take_events():
                     yield event
     except (GeneratorExit, asyncio.CancelledError):
-        await sync_to_async(job.interrupt)("incomplete", DISCONNECTED)
+        await call(job.interrupt, "incomplete", DISCONNECTED)
         raise
     except RunCancelled:
-        await sync_to_async(job.interrupt)("cancelled", CANCELLED)
+        await call(job.interrupt, "cancelled", CANCELLED)
         for event in job.take_events():
             yield event
     except OpenAIError as exc:
         _refused(job, exc)
-        await sync_to_async(job.interrupt)("failed", error_of(exc))
+        await call(job.interrupt, "failed", error_of(exc))
         for event in job.take_events():
             yield event
     except BaseException as exc:
-        await sync_to_async(job.interrupt)("failed", error_of(exc))
+        await call(job.interrupt, "failed", error_of(exc))
         raise

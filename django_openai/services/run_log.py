@@ -19,12 +19,12 @@ import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
 
-from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from ..conf import app_settings
 from ..models import Run, RunEvent, Thread
 from ..models.runs import TERMINAL
+from ._db_threads import StreamCalls
 from .events import RunCompleted, RunEventBase, RunFailed, event_from_dict
 
 __all__ = ["EventLog", "active_run", "afollow_run", "final_event", "follow_run", "prune_events"]
@@ -150,9 +150,9 @@ async def afollow_run(
     run: Run, after: int = 0, *, poll_interval: float | None = None
 ) -> AsyncIterator[RunEventBase]:
     """:func:`follow_run` for async code: the same events, waiting without holding a thread."""
-    step = sync_to_async(_step)
+    call = StreamCalls()  # no connection held between polls (_db_threads)
     while True:
-        events, row, ended = await step(run.pk, after)
+        events, row, ended = await call(_step, run.pk, after)
         for event in events:
             yield event
             after = event.sequence

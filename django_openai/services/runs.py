@@ -68,6 +68,7 @@ __all__ = [
     "execute_run",
     "follow_remote",
     "follow_run",
+    "open_stream",
     "refresh_run",
     "run_thread",
 ]
@@ -432,6 +433,37 @@ def arun_thread(
     ``async with thread.arun(stream=True) as events`` streams on the async client, holding no
     thread while it waits (docs/architecture.md, "Sync and async")."""
     return AsyncRun(thread, assistant, stream=stream, background=background, overrides=overrides)
+
+
+def open_stream(
+    thread: Thread,
+    assistant: Assistant | AssistantVersion | None = None,
+    *,
+    asynchronous: bool,
+    **overrides: Any,
+) -> RunStream | AsyncRun:
+    """Start a streamed run from sync code and return its events: a :class:`RunStream`, or with
+    ``asynchronous`` an :class:`AsyncRun` already started, to be read on the server's event loop
+    (a sync view under ASGI). The run is checked and claimed here, so that what stops it from
+    starting (ThreadBusy...) is raised here too, in the caller's transaction, and not once the
+    response has begun."""
+    job = prepare_run(thread, assistant, stream=True, overrides=overrides)
+    if not asynchronous:
+        return RunStream(job.run, drive(job, get_client(job.run.client_alias)), job)
+    events = AsyncRun(thread, assistant, stream=True, background=False, overrides=overrides)
+    events._job, events.run = job, job.run
+    events._events = _adrive_on_loop(job)
+    return events
+
+
+async def _adrive_on_loop(job: RunJob) -> AsyncIterator[RunEventBase]:
+    """``adrive`` with the async client of the loop that reads it (clients are per event loop)."""
+    events = adrive(job, get_async_client(job.run.client_alias))
+    try:
+        async for event in events:
+            yield event
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 # -- background runs ---------------------------------------------------------------------------

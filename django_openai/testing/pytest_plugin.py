@@ -10,6 +10,9 @@
     ``use_openai_fake("default")`` points a ``DJANGO_OPENAI`` client alias at ``openai_fake`` for
     the rest of the test.
 
+After each test, the threads that did the database work of streams read by async code (a live
+ASGI server's) are stopped, closing their connections, so that the test database can be dropped.
+
 Strict mode (requests checked against the OpenAPI spec, as OpenAI would) is on when the ini option
 ``openai_fake_spec`` names the spec's ``openapi.validation.json``.
 """
@@ -114,6 +117,14 @@ def openai_fake(_openai_fake_server: FakeHTTPServer) -> Iterator[FakeHandle]:
     fake.webhook_secret = fake.webhook_url = None
     yield FakeHandle(fake, _openai_fake_server.base_url)
     fake.faults.clear()
+
+
+@pytest.fixture(autouse=True)
+def _stop_stream_database_threads() -> Iterator[None]:
+    yield
+    from django_openai.services._db_threads import stop_shared_threads
+
+    stop_shared_threads()
 
 
 @pytest.fixture
