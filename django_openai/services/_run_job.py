@@ -87,6 +87,8 @@ class RunJob:
         self.last_text = ""
         self.partial_output = ""
         self.done = False
+        #: The thread's owner, for the tools' context (loaded by ``end_round`` when one asks).
+        self.user: Any = None
         #: Items were stored whose count the thread's row does not have yet: it is written with
         #: the round's end (the release, or the remote state before tools), not an UPDATE of its own.
         self.count_pending = False
@@ -335,6 +337,10 @@ class RunJob:
                     )
                     for row in self.round_calls
                 ]
+                if any(call.tool is not None and call.tool.takes_context for call in self.calls):
+                    # Loaded here, in sync code (async tools get their context on the event loop,
+                    # where no query may run), and only for a tool that takes a ToolContext.
+                    self.user = self.thread.owner
                 self._save_thread()
                 self.log.flush()
                 return
@@ -345,7 +351,7 @@ class RunJob:
                 self._finish(status, self.round_error or {"code": status, "message": f"The run is {status}."})
 
     def tool_context(self, call: PendingCall) -> ToolContext:
-        return ToolContext(thread=self.thread, run=self.run, user=self.thread.owner, call_id=call.call_id)
+        return ToolContext(thread=self.thread, run=self.run, user=self.user, call_id=call.call_id)
 
     def tools_done(self, results: list[ToolResult]) -> None:
         """Store each call's output (or error), in the calls' order; the next round sends them."""
