@@ -128,9 +128,11 @@ def _is_text(event: dict[str, Any], backend: str) -> bool:
 
 
 class Marks:
-    """When a thread run's request went out, and when its first text came in from the server."""
+    """When a thread run's request went out (and this process's CPU time then), and when its first
+    text came in from the server."""
 
     request: float | None = None
+    request_cpu: float | None = None
     text: float | None = None
 
 
@@ -145,7 +147,7 @@ def watch(client: Any) -> Any:
 
     def request(*args: Any, **kwargs: Any) -> Any:
         if MARKS.request is None:
-            MARKS.request = time.perf_counter()
+            MARKS.request, MARKS.request_cpu = time.perf_counter(), time.process_time()
         return send(*args, **kwargs)
 
     def fed(job: Any, event: dict[str, Any]) -> None:
@@ -163,23 +165,23 @@ def watch(client: Any) -> Any:
     return undo
 
 
-def thread_ttft(thread: Any, text: str) -> tuple[float, float, float]:
+def thread_ttft(thread: Any, text: str) -> tuple[float, float, float, float]:
     """Seconds from ``thread.run(stream=True)`` to its first text delta (the run read to its end),
     and of those the thread's own: until its request went out, and from the first text coming in
-    to its event reaching the reader."""
+    to its event reaching the reader; and the CPU seconds of this process until the request."""
     thread.add_message(text)
-    MARKS.request = MARKS.text = None
+    MARKS.request = MARKS.request_cpu = MARKS.text = None
     first = None
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     with thread.run(stream=True) as events:
         for event in events:
             if first is None and event.type == "text.delta":
                 first = time.perf_counter()
     assert events.run.status == "completed", events.run.error
     assert first is not None, "the run had no text"
-    if MARKS.request is None or MARKS.text is None:  # not watched (the warm-up)
-        return first - started, 0.0, 0.0
-    return first - started, MARKS.request - started, first - MARKS.text
+    if MARKS.request is None or MARKS.request_cpu is None or MARKS.text is None:  # not watched (the warm-up)
+        return first - started, 0.0, 0.0, 0.0
+    return first - started, MARKS.request - started, first - MARKS.text, MARKS.request_cpu - started_cpu
 
 
 def make_thread(assistant: Any, size: int) -> Any:
@@ -200,7 +202,8 @@ def make_thread(assistant: Any, size: int) -> Any:
 
 
 def count_queries(thread: Any, text: str, show: bool) -> tuple[int, int, Counter[str]]:
-    """Queries of add_message, and of the run (with what they touch)."""
+    """Queries of add_message, and the SQL statements of the run (with what they touch; transaction
+    control counted apart, under "transaction")."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -213,7 +216,7 @@ def count_queries(thread: Any, text: str, show: bool) -> tuple[int, int, Counter
     if show:
         for query in running.captured_queries:
             print("   ", query["sql"][:160])
-    return len(adding.captured_queries), len(running.captured_queries), kinds
+    return len(adding.captured_queries), len(running.captured_queries) - kinds["transaction"], kinds
 
 
 def _kind(sql: str) -> str:
@@ -221,15 +224,23 @@ def _kind(sql: str) -> str:
     if verb in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"):
         return "transaction"
     table = re.search(r'(?:FROM|INTO|UPDATE)\s+"django_openai_(\w+)"', sql)
-    return f"{verb} {table.group(1) if table else '?'}"
+    return f"{verb} {table.group(1)}" if table else " ".join(sql.split()[:2]).upper()
 
 
 #: What happens between ``thread.run()`` and the request going out, by function: the time to
 #: first token a thread adds is spent here (the stream itself is read as the client reads it).
 PHASES = (
     ("django_openai.services.runs", "_version", "the assistant's latest version"),
-    ("django_openai.services.runs", "_claim", "lock the thread, insert the run, claim the thread"),
-    ("django_openai.services.runs", "prepare_run", "all of prepare_run (the above, and the commit)"),
+    (
+        "django_openai.services.runs",
+        "_claim",
+        "claim the thread (one compare-and-set; the row lock the long way)",
+    ),
+    (
+        "django_openai.services.runs",
+        "prepare_run",
+        "all of prepare_run (the above, the run's INSERT, the commit)",
+    ),
     ("django_openai.services._run_job", "RunJob.next_request", "read the items to send, build the body"),
 )
 
@@ -319,16 +330,17 @@ def measure(backend: str, size: int, runs: int, show: bool, profile: bool) -> di
         vacuum()
         thread_ttft(thread, "Warm up.")  # the first run sends every item (and starts the conversation)
         client_ttft(client, backend, "Warm up.")
-        alone, through, before, after = [], [], [], []
+        alone, through, before, after, cpu = [], [], [], [], []
         undo = watch(client)
         try:
             for n in range(runs):
                 text = f"Question {n} about the weather?"
                 alone.append(client_ttft(client, backend, text))
-                ttft, until_request, from_text = thread_ttft(thread, text)
+                ttft, until_request, from_text, until_request_cpu = thread_ttft(thread, text)
                 through.append(ttft)
                 before.append(until_request)
                 after.append(from_text)
+                cpu.append(until_request_cpu)
                 if backend == "chat":
                     # Each run replays the whole thread: keep it at its length (the responses
                     # backend sends only the new message, and its conversation keeps the rest).
@@ -350,9 +362,12 @@ def measure(backend: str, size: int, runs: int, show: bool, profile: bool) -> di
         "through": through,
         "before": before,
         "after": after,
+        "cpu": cpu,
         "add_queries": max(c[0] for c in counted),
         "run_queries": [c[1] for c in counted],
+        "run_transaction": [c[2]["transaction"] for c in counted],
         "unlogged_queries": [c[1] for c in unlogged],
+        "unlogged_transaction": [c[2]["transaction"] for c in unlogged],
         "unlogged_kinds": unlogged[0][2],
         "kinds": counted[0][2],
     }
@@ -404,25 +419,31 @@ def main() -> None:
     )
     print(
         "| backend | thread items | client alone: TTFT p50 / p99 | thread: TTFT p50 / p99 "
-        "| the thread's own time p50 / p99 | of which before the request p50 "
-        "| server's first token, thread's request p50 | queries per run | without the event log "
-        "| queries per add_message |"
+        "| added TTFT p50 / p99 | the thread's own time p50 / p99 | of which before the request p50 "
+        "| CPU before the request p50 / p99 | server's first token, thread's request p50 "
+        "| statements per run (+ transaction control) | without the event log | queries per add_message |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (backend, size), r in results.items():
         alone, through, before, after = r["alone"], r["through"], r["before"], r["after"]
         own = [b + a for b, a in zip(before, after, strict=True)]
         server = [t - b - a for t, b, a in zip(through, before, after, strict=True)]
+        added = (
+            f"{(statistics.median(through) - statistics.median(alone)) * ms:.2f} / "
+            f"{(pct(through, 0.99) - pct(alone, 0.99)) * ms:.2f}"
+        )
         print(
-            f"| {backend} | {size:,} | {_ms(alone)} | {_ms(through)} | {_ms(own)} "
-            f"| {statistics.median(before) * ms:.2f} | {statistics.median(server) * ms:.1f} "
-            f"| {_range(r['run_queries'])} | {_range(r['unlogged_queries'])} | {r['add_queries']} |"
+            f"| {backend} | {size:,} | {_ms(alone)} | {_ms(through)} | {added} | {_ms(own)} "
+            f"| {statistics.median(before) * ms:.2f} | {_ms(r['cpu'])} | {statistics.median(server) * ms:.1f} "
+            f"| {_range(r['run_queries'])} (+ {_range(r['run_transaction'])}) "
+            f"| {_range(r['unlogged_queries'])} (+ {_range(r['unlogged_transaction'])}) | {r['add_queries']} |"
         )
     print(
-        "\nTimes in ms. The thread's own time: from thread.run() to its request going out, plus from "
-        "the first text\ncoming in to its event reaching the reader; the rest of its TTFT is the "
-        "server's (the fake answers\nthe thread's request on the whole conversation, the client's "
-        "alone on one message)."
+        "\nTimes in ms. Added TTFT: the thread's percentile less the client's. The thread's own time: "
+        "from thread.run() to its\nrequest going out, plus from the first text coming in to its event "
+        "reaching the reader; the rest of its TTFT\nis the server's (the fake answers the thread's "
+        "request on the whole conversation, the client's alone on\none message). CPU: this process's "
+        "(time.process_time), from thread.run() to the request."
     )
     if args.profile:
         print("\nBefore the request goes out, p50 wall / CPU (ms):\n")

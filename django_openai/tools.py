@@ -104,6 +104,11 @@ class FunctionTool:
             return {"type": "function", "function": {**function, "strict": self.strict}}
         return {"type": "function", **function, "strict": self.strict}
 
+    @property
+    def takes_context(self) -> bool:
+        """Whether the function has a ``ToolContext`` argument."""
+        return bool(self._context_parameter)
+
     def arguments(self, raw: str, context: ToolContext | None = None) -> dict[str, Any]:
         """The keyword arguments for a call, from the model's JSON (raises ToolArgumentsError)."""
         try:

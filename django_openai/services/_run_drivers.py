@@ -44,6 +44,7 @@ def drive(job: RunJob, client: Any) -> Iterator[RunEventBase]:
         while (request := job.next_request()) is not None:
             path, body = request
             with client.request("POST", path, body=body, stream=True) as upstream:
+                job.request_sent()
                 for event in upstream:
                     job.feed(event)
                     if job.write_due():
@@ -81,6 +82,8 @@ async def adrive(job: RunJob, client: Any) -> AsyncIterator[RunEventBase]:
             path, body = request
             upstream = await client.request("POST", path, body=body, stream=True)
             async with upstream:
+                if job.log.due():
+                    await call(job.request_sent)
                 async for raw in upstream:
                     job.feed(raw)
                     if job.write_due():

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from ..client import APIStatusError
@@ -31,6 +31,7 @@ from ._run_backends import (
     chat_body,
     responses_body,
 )
+from ._run_sql import item_contents
 from ._run_tools import PendingCall, ToolResult, error_output
 from .assistants import parse_output
 from .backends import MISSING, has_conversations, mark_no_conversations
@@ -46,7 +47,7 @@ from .events import (
     ToolCallFinished,
     ToolCallStarted,
 )
-from .threads import append_rows, new_item_row
+from .threads import ThreadBusy, new_item_row
 from .tokens import token_counter
 from .usage import record_run_usage
 
@@ -86,6 +87,11 @@ class RunJob:
         self.last_text = ""
         self.partial_output = ""
         self.done = False
+        #: The thread's owner, for the tools' context (loaded by ``end_round`` when one asks).
+        self.user: Any = None
+        #: Items were stored whose count the thread's row does not have yet: it is written with
+        #: the round's end (the release, or the remote state before tools), not an UPDATE of its own.
+        self.count_pending = False
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -160,6 +166,8 @@ class RunJob:
         """Store the items the stream finished, write the log; now and then, check for a cancel
         (which also shows the run is alive)."""
         with transaction.atomic():
+            if self.count_pending:
+                self._save_thread()  # the stream went on after an item: its count waits no longer
             self._store_finished()
             if self.log.due():
                 self.log.flush()
@@ -174,6 +182,34 @@ class RunJob:
         if not alive:
             raise RunCancelled()
 
+    def request_sent(self) -> None:
+        """The request is out: while the model thinks, write what is due (``run.started``)."""
+        if self.log.due():
+            self.log.flush()
+
+    def _append(self, rows: list[ThreadItem]) -> None:
+        """Store rows at the end of the thread, which this run holds (nothing else appends to
+        it): the positions follow the count known here, which the thread's row gets later
+        (``count_pending``). The unique ``(thread, position)`` constraint is the safety net."""
+        after = self.thread.item_count
+        for offset, row in enumerate(rows, start=1):
+            row.thread_id = self.thread.pk
+            row.position = after + offset
+        ThreadItem.objects.bulk_create(rows)
+        self.thread.item_count = after + len(rows)
+        self.count_pending = True
+
+    def _save_thread(self) -> None:
+        """Write the thread's item count and remote state while the run holds it; a run that
+        lost the thread (taken for dead) stops."""
+        thread = self.thread
+        changes: dict[str, Any] = {"item_count": thread.item_count, "updated": timezone.now()}
+        if self.run.backend == "responses":
+            changes.update(remote_position=thread.remote_position, last_response_id=thread.last_response_id)
+        if not Thread.objects.filter(pk=thread.pk, active_run_id=self.run.pk).update(**changes):
+            raise ThreadBusy(f"Thread {thread.pk} was taken over by another run.")
+        self.count_pending = False
+
     def _store_finished(self) -> list[ThreadItem]:
         if not self.finished_items:
             return []
@@ -182,7 +218,7 @@ class RunJob:
         if self.run.backend == "chat":
             for row in rows:
                 row.remote_id = ""  # the id in its content was made up here: the provider gave none
-        append_rows(self.thread, rows, after=self.thread.item_count)
+        self._append(rows)
         for row in rows:
             if row.type == "function_call":
                 self.round_calls.append(row)
@@ -241,11 +277,7 @@ class RunJob:
             else:
                 thread.remote_conversation_id = conversation.id
                 Thread.objects.filter(pk=thread.pk).update(remote_conversation_id=conversation.id)
-        items = list(
-            ThreadItem.objects.filter(thread=thread, position__gt=thread.remote_position)
-            .order_by("position")
-            .values_list("content", flat=True)
-        )
+        items = item_contents(thread.pk, after=thread.remote_position)
         return responses_body(
             self.settings,
             items,
@@ -255,11 +287,7 @@ class RunJob:
         )
 
     def _chat_request(self) -> dict[str, Any]:
-        items = list(
-            ThreadItem.objects.filter(thread=self.thread)
-            .order_by("position")
-            .values_list("content", flat=True)
-        )
+        items = item_contents(self.thread.pk)
         provider = str(client_settings(self.run.client_alias).get("PROVIDER") or "openai").lower()
         body, _ = chat_body(
             self.settings,
@@ -309,7 +337,11 @@ class RunJob:
                     )
                     for row in self.round_calls
                 ]
-                self._save_remote_state()
+                if any(call.tool is not None and call.tool.takes_context for call in self.calls):
+                    # Loaded here, in sync code (async tools get their context on the event loop,
+                    # where no query may run), and only for a tool that takes a ToolContext.
+                    self.user = self.thread.owner
+                self._save_thread()
                 self.log.flush()
                 return
             if self.round_status == "completed":
@@ -318,14 +350,8 @@ class RunJob:
                 status = self.round_status if self.round_status in ("incomplete", "cancelled") else "failed"
                 self._finish(status, self.round_error or {"code": status, "message": f"The run is {status}."})
 
-    def _save_remote_state(self) -> None:
-        if self.run.backend == "responses":
-            Thread.objects.filter(pk=self.thread.pk).update(
-                remote_position=self.thread.remote_position, last_response_id=self.thread.last_response_id
-            )
-
     def tool_context(self, call: PendingCall) -> ToolContext:
-        return ToolContext(thread=self.thread, run=self.run, user=self.thread.owner, call_id=call.call_id)
+        return ToolContext(thread=self.thread, run=self.run, user=self.user, call_id=call.call_id)
 
     def tools_done(self, results: list[ToolResult]) -> None:
         """Store each call's output (or error), in the calls' order; the next round sends them."""
@@ -335,6 +361,7 @@ class RunJob:
             self._store_outputs(
                 [(r.call.call_id, r.call.name, r.call.arguments, r.output, r.error) for r in results]
             )
+            self._save_thread()
             self.log.flush()
             self._check_cancel()
 
@@ -346,7 +373,7 @@ class RunJob:
             )
             row.error = error
             rows.append(row)
-        append_rows(self.thread, rows, after=self.thread.item_count)
+        self._append(rows)
         for row, (call_id, name, arguments, output, error) in zip(rows, outputs, strict=True):
             self._completed(row)
             self.emit(
@@ -446,7 +473,9 @@ class RunJob:
             self.emit(RunCompleted, usage=run.usage, output_parsed=parsed)
         else:
             self.emit(RunFailed, status=status, error=error or {}, usage=run.usage)
-        with transaction.atomic():
+        # No savepoint: this is the end of the caller's transaction (end_round, interrupt), or
+        # the whole of one (an exception here rolls it all back either way).
+        with transaction.atomic(savepoint=False):
             self.log.flush()  # the last events are written with the run's end (run_log.follow_run)
             run.save(
                 update_fields=[
@@ -468,15 +497,26 @@ class RunJob:
                 ]
             )
             thread = self.thread
+            ours = Q(active_run_id=run.pk)
+            changes: dict[str, Any] = {}
+            if self.count_pending:
+                # The items this run stored, counted with its end (only if still ours, as below).
+                changes["item_count"] = Case(
+                    When(ours, then=Value(thread.item_count)),
+                    default=F("item_count"),
+                    output_field=Thread._meta.get_field("item_count"),
+                )
             Thread.objects.filter(pk=thread.pk).update(
                 # Released only if still ours (a run taken for dead may have been replaced).
-                active_run=Case(When(active_run_id=run.pk, then=None), default=F("active_run")),
+                active_run=Case(When(ours, then=None), default=F("active_run")),
                 remote_conversation_id=thread.remote_conversation_id,
                 remote_position=thread.remote_position,
                 last_response_id=thread.last_response_id,
                 updated=now,
+                **changes,
             )
             thread.active_run_id = None
+            self.count_pending = False
             send_on_commit(run_completed if status == "completed" else run_failed, run)
             record_run_usage(run)
         self.done = True

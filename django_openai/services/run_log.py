@@ -64,7 +64,10 @@ class EventLog:
             for e in self.pending
         ]
         self.pending = []
-        RunEvent.objects.bulk_create(rows)
+        if len(rows) == 1:
+            rows[0].save(force_insert=True)  # one statement: no transaction of its own, as bulk_create has
+        else:
+            RunEvent.objects.bulk_create(rows)
 
 
 def prune_events(now: dt.datetime | None = None) -> int:

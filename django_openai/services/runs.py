@@ -21,12 +21,13 @@ from asgiref.sync import sync_to_async
 from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from ..client import BadRequestError
 from ..clients import get_async_client, get_client
 from ..conf import app_settings
-from ..models import Assistant, AssistantVersion, Run, Thread
+from ..models import Assistant, AssistantVersion, Run, Thread, ThreadItem
 from ..models.runs import TERMINAL
 from ..schedules import RUN_TASK
 from ..signals import run_started
@@ -34,6 +35,7 @@ from ._common import async_twin, client_for, save_remote, send_on_commit
 from ._run_backends import ResponsesReader, RunSettings, read_response
 from ._run_drivers import CANCELLED, DISCONNECTED, adrive, drive, error_of
 from ._run_job import RunJob
+from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version
 from ._run_tools import run_calls
 from .assistants import run_settings
 from .backends import resolve_backend
@@ -96,7 +98,7 @@ def _version(thread: Thread, assistant: Assistant | AssistantVersion | None) -> 
                 f"Thread {thread.pk} has no assistant: pass one to run(), or set thread.assistant."
             )
         # The newest version of the thread's assistant, in one query.
-        latest = AssistantVersion.objects.filter(assistant_id=thread.assistant_id).order_by("-number").first()
+        latest = latest_version(thread.assistant_id)
         if latest is None:
             raise NoAssistant(f"The assistant of thread {thread.pk} has no version: save it first.")
         return latest
@@ -104,21 +106,38 @@ def _version(thread: Thread, assistant: Assistant | AssistantVersion | None) -> 
         raise TypeError(
             f"assistant must be an Assistant or an AssistantVersion, not {type(assistant).__name__}"
         )
-    version = assistant.latest_version
+    version = latest_version(assistant.pk) if assistant.pk is not None else None
     if version is None:
         raise NoAssistant(f"Assistant {assistant} has no version: save it first.")
     return version
 
 
-def _claim(thread: Thread, run: Run) -> Thread:
-    """Make ``run`` the thread's one active run, or raise ThreadBusy (docs/assistants.md,
-    "One run at a time"): the row lock serialises two starts on PostgreSQL, and the compare-and-set
-    on ``active_run`` keeps the loser out on every database."""
-    row = Thread.objects.select_for_update(of=("self",)).select_related("owner").get(pk=thread.pk)
+def _claim(thread: Thread, run: Run) -> None:
+    """Make ``run`` (just inserted) the thread's one active run, or raise ThreadBusy
+    (docs/assistants.md, "One run at a time").
+
+    The common case is one compare-and-set: the thread is claimed if no run holds it and its row
+    is still what this process knows of it (the values the run's request is built from). Two
+    starts on one thread cannot both succeed: on PostgreSQL the second UPDATE waits for the
+    first's row lock, then finds ``active_run`` set and changes nothing. Anything else (a busy,
+    archived, empty or stale thread object, a run taken for dead) goes the long way, under the
+    row lock: :func:`_claim_locked`.
+    """
+    if thread.item_count and not thread.archived and claim_if_unchanged(thread, run):
+        return
+    _claim_locked(thread, run)
+
+
+def _claim_locked(thread: Thread, run: Run) -> None:
+    """The long way to claim the thread, under its row lock: say why it cannot run, take over a
+    run whose process died, and bring ``thread`` up to date with its row."""
+    row = Thread.objects.select_for_update().get(pk=thread.pk)
     if row.archived:
         raise ThreadArchived(f"Thread {thread.pk} is archived: unarchive it to run it.")
     if row.item_count == 0:
         raise EmptyThread(f"Thread {thread.pk} has no items: add a message before running it.")
+    if row.client_alias and row.client_alias != run.client_alias:
+        raise AliasMismatch(_alias_mismatch(thread.pk, row.client_alias, run.client_alias))
     previous = row.active_run_id
     if previous is not None:
         status, updated = Run.objects.filter(pk=previous).values_list("status", "updated").first() or (
@@ -140,16 +159,38 @@ def _claim(thread: Thread, run: Run) -> Thread:
                 },
                 finished_at=timezone.now(),
             )
-    run.save()
+        # A run writes the thread's item count with its round's end: one that never ended may
+        # have stored items beyond it.
+        last = ThreadItem.objects.filter(thread_id=thread.pk).aggregate(last=Max("position"))["last"]
+        row.item_count = max(row.item_count, last or 0)
+    # This process's thread object was behind its row: the run keeps to the row (the backend its
+    # first run fixed, its owner now).
+    fixed = {"backend": row.backend or run.backend, "owner_id": row.owner_id}
+    if any(getattr(run, name) != value for name, value in fixed.items()):
+        for name, value in fixed.items():
+            setattr(run, name, value)
+        Run.objects.filter(pk=run.pk).update(**fixed)
     claimed = Thread.objects.filter(pk=thread.pk, active_run_id=previous).update(
-        active_run=run, client_alias=run.client_alias, backend=run.backend
+        active_run=run, client_alias=run.client_alias, backend=run.backend, item_count=row.item_count
     )
     if not claimed:
         raise ThreadBusy(f"Thread {thread.pk} has a run in progress: another run started first.")
-    row.active_run_id = run.pk
-    row.client_alias = run.client_alias
-    row.backend = run.backend
-    return row
+    for name in (
+        "item_count",
+        "remote_position",
+        "remote_conversation_id",
+        "last_response_id",
+        "owner_id",
+        "archived",
+    ):
+        setattr(thread, name, getattr(row, name))
+
+
+def _alias_mismatch(pk: int, thread_alias: str, alias: str) -> str:
+    return (
+        f"Thread {pk} talks to client {thread_alias!r}; its assistant here uses "
+        f"{alias!r}. Its conversation lives with that provider: start a new thread for this assistant."
+    )
 
 
 def prepare_run(
@@ -160,16 +201,14 @@ def prepare_run(
     background: bool = False,
     overrides: dict[str, Any] | None = None,
 ) -> RunJob:
-    """Check everything, then claim the thread and create the run: a bad request leaves nothing."""
+    """Check everything, then create the run and claim the thread, in one transaction: a bad
+    request leaves nothing. The owner is not loaded: a tool that asks for it loads it."""
     overrides = dict(overrides or {})
     version = _version(thread, assistant)
     settings = run_settings(version.snapshot, overrides)
     alias = str(version.snapshot.get("client_alias") or "default")
     if thread.client_alias and thread.client_alias != alias:
-        raise AliasMismatch(
-            f"Thread {thread.pk} talks to client {thread.client_alias!r}; its assistant here uses "
-            f"{alias!r}. Its conversation lives with that provider: start a new thread for this assistant."
-        )
+        raise AliasMismatch(_alias_mismatch(thread.pk, thread.client_alias, alias))
     backend = thread.backend or resolve_backend(alias)
     log = (stream or background) and app_settings.THREADS.EVENT_LOG
     run = Run(
@@ -185,22 +224,18 @@ def prepare_run(
         status="queued" if background else "in_progress",
         started_at=timezone.now(),
     )
+    # A transaction of the run's own (not nested in the caller's, whose commit keeps its settings).
+    own = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        row = _claim(thread, run)
-        for name in (
-            "item_count",
-            "remote_position",
-            "remote_conversation_id",
-            "last_response_id",
-            "active_run_id",
-        ):
-            setattr(thread, name, getattr(row, name))
-        thread.client_alias, thread.backend = alias, backend
-        if row.owner_id is not None:
-            thread.owner = row.owner
+        if own:
+            commit_without_waiting()  # the claim's commit is between the run and its request
+        run.save()
+        _claim(thread, run)
+        thread.active_run_id = run.pk
+        thread.client_alias, thread.backend = alias, run.backend
         job = RunJob(run, thread, settings, log=log)
+        # run.started is written once the request is out, while the model thinks (_run_drivers).
         job.announce()
-        job.log.flush()  # run.started is in the log as soon as the run exists
         send_on_commit(run_started, run)
     return job
 

@@ -3,7 +3,8 @@
 Positions are dense (1, 2, 3...): each append takes the thread's row lock (PostgreSQL; SQLite
 serialises writers anyway) and moves ``Thread.item_count`` in the same transaction, and the unique
 ``(thread, position)`` constraint is the safety net. Nothing is appended while a run is active:
-its items would interleave with the run's.
+its items would interleave with the run's. (A run appends its own items without the lock, and
+moves the count with its round's end: ``_run_job.RunJob._append``.)
 """
 
 from __future__ import annotations
@@ -135,14 +136,12 @@ def _check_idle(thread_id: int) -> tuple[int, int, bool]:
     return item_count, remote_position, archived
 
 
-def append_rows(thread: Thread, rows: list[ThreadItem], *, after: int | None = None) -> list[ThreadItem]:
-    """Store rows at the end of the thread. ``after`` is the item count the caller knows (a run
-    holding the thread): then no lock is taken, and a count that moved meanwhile is an error."""
+def append_rows(thread: Thread, rows: list[ThreadItem]) -> list[ThreadItem]:
+    """Store rows at the end of the thread, under its row lock; refused while a run holds it."""
     if not rows:
         return rows
     with transaction.atomic():
-        if after is None:
-            after, _, _ = _check_idle(thread.pk)
+        after, _, _ = _check_idle(thread.pk)
         for offset, row in enumerate(rows, start=1):
             row.thread_id = thread.pk
             row.position = after + offset

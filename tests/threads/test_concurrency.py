@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from django_openai.models import Assistant, Run, Thread
 from django_openai.services.events import RunFailed, TextDelta
-from django_openai.services.threads import ThreadBusy
+from django_openai.services.threads import ThreadBusy, message_item, new_item_row
 from django_openai.testing import Pacing
 
 from .conftest import point_alias
@@ -80,6 +80,51 @@ def test_a_run_that_shows_no_sign_of_life_is_taken_over(fake, thread, settings):
     assert run.status == "completed"
     dead.refresh_from_db()
     assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
+
+
+def test_a_run_that_died_after_storing_an_answer_it_had_not_counted_is_taken_over(fake, thread):
+    # A run writes the thread's item count with its round's end: this one died before it.
+    thread.add_message("hello")
+    dead = Run.objects.create(thread=thread, status="in_progress", stream=True)
+    cut = new_item_row(message_item("A cut ans", "assistant"), run=dead, status="incomplete")
+    cut.thread, cut.position = thread, 2
+    cut.save()
+    Run.objects.filter(pk=dead.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
+    Thread.objects.filter(pk=thread.pk).update(active_run=dead)
+    with pytest.raises(ThreadBusy):
+        thread.add_message("Not while it holds the thread")
+    run = thread.run()
+    assert run.status == "completed", run.error
+    thread.refresh_from_db()
+    assert [(i.position, i.role) for i in thread.items.order_by("position")] == [
+        (1, "user"),
+        (2, "assistant"),
+        (3, "assistant"),
+    ]
+    assert (thread.item_count, thread.active_run_id) == (3, None)
+    dead.refresh_from_db()
+    assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
+
+
+def test_a_thread_object_behind_its_row_runs_from_the_row(fake, thread, backend):
+    thread.add_message("First")
+    assert thread.run().status == "completed"
+    behind = Thread.objects.get(pk=thread.pk)  # as another process loaded it, before the next run
+    thread.add_message("Second")
+    assert thread.run().status == "completed"
+    behind.add_message("Third")  # its item count is the row's now; its remote state is not
+    run = behind.run()
+    assert run.status == "completed", run.error
+    assert [(i.position, i.role) for i in thread.items.order_by("position")] == [
+        (n, "user" if n % 2 else "assistant") for n in range(1, 7)
+    ]
+    behind.refresh_from_db()
+    assert (behind.item_count, behind.active_run_id) == (6, None)
+    if backend == "responses":
+        posted = [r.json() for r in fake.requests if r.method == "POST" and r.path.endswith("/responses")]
+        # The conversation holds the first two turns: only the new message is sent, into it.
+        assert [m["content"][0]["text"] for m in posted[-1]["input"]] == ["Third"]
+        assert posted[-1]["conversation"] == posted[0]["conversation"] == behind.remote_conversation_id
 
 
 @pytest.mark.django_db(transaction=True)

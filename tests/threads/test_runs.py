@@ -4,6 +4,9 @@ backends, async runs, and what each run stores."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -165,10 +168,49 @@ def test_a_run_records_the_exact_assistant_version(fake, thread, assistant):
     assert first.assistant_version.snapshot["instructions"] == "Answer briefly."
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def statements_by_kind(queries) -> Counter[str]:
+    """The SQL statements of a capture by verb and table, transaction control left out."""
+    kinds: Counter[str] = Counter()
+    for query in queries.captured_queries:
+        sql = query["sql"].strip()
+        verb = sql.split(maxsplit=1)[0].upper()
+        if verb in TRANSACTION_CONTROL:
+            continue
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?django_openai_(\w+?)"?\s', sql + " ")
+        kinds[f"{verb} {table.group(1)}" if table else " ".join(sql.split()[:2]).upper()] += 1
+    return kinds
+
+
+@pytest.mark.django_db(transaction=True)  # the run's transactions are its own, as in a view
 @pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
 @pytest.mark.parametrize("backend", ["responses"], indirect=True)
 @pytest.mark.parametrize("stream", [False, True])
-def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fake, assistant, stream):
+def test_the_statements_of_a_run_are_pinned_and_do_not_grow_with_the_thread(
+    fake, assistant, stream, settings
+):
+    # No event-log batch and no cancel check fall due during the run: only its own writes count.
+    settings.DJANGO_OPENAI = {
+        **settings.DJANGO_OPENAI,
+        "THREADS": {"EVENT_FLUSH_SECONDS": 60, "CANCEL_CHECK_SECONDS": 60},
+    }
+    expected = Counter(
+        {
+            "SELECT assistantversion": 1,  # the assistant's newest version
+            "INSERT run": 1,
+            "UPDATE thread": 2,  # the claim (a compare-and-set), the release (with the item count)
+            "SELECT threaditem": 1,  # the items the conversation does not hold yet
+            "INSERT threaditem": 1,  # the answer
+            "UPDATE run": 1,  # its end
+            "INSERT usagerecord": 1,
+        }
+    )
+    if stream:
+        expected["INSERT runevent"] = 2  # run.started once the request is out; the rest with the end
+    if connection.vendor == "postgresql":
+        expected["SET LOCAL"] = 1  # the claim's commit does not wait for the disk
     counts = {}
     for size in (10, 1000):
         thread = Thread.objects.create(assistant=assistant)
@@ -187,10 +229,22 @@ def test_queries_per_run_do_not_grow_with_the_thread_on_the_responses_backend(fa
         with CaptureQueriesContext(connection) as queries:
             run = thread.run(stream=True).until_done() if stream else thread.run()
         assert run.status == "completed" and thread.items.count() == size + 2
-        counts[size] = len(
-            [q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-        )
-    assert counts[10] == counts[1000] <= 12, counts
+        thread.refresh_from_db()
+        assert (thread.item_count, thread.active_run_id) == (size + 2, None)
+        counts[size] = statements_by_kind(queries)
+    assert counts[10] == counts[1000] == expected, counts
+    assert sum(expected.values()) <= 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+@pytest.mark.parametrize("fake", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("backend", ["responses"], indirect=True)
+def test_a_run_in_the_callers_transaction_leaves_its_commit_as_it_was(fake, thread):
+    thread.add_message("hi")
+    with CaptureQueriesContext(connection) as queries:  # inside the test's transaction: the caller's
+        run = thread.run()
+    assert run.status == "completed"
+    assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
 
 
 def test_runs_are_listed_newest_first_with_their_usage(fake, thread):

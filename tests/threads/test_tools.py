@@ -19,7 +19,7 @@ from django_openai.tools import ToolContext, ToolNotFound, get_tool, strict_sche
 
 pytestmark = pytest.mark.django_db
 
-NAMES = ("get_weather", "get_time", "fails", "slow", "returns_a_set", "whoami", "lookup")
+NAMES = ("get_weather", "get_time", "fails", "slow", "returns_a_set", "whoami", "awhoami", "lookup")
 
 
 class City(pydantic.BaseModel):
@@ -69,6 +69,10 @@ def tools():
             "user": context.user.username,
             "call": context.call_id,
         }
+
+    @django_openai.tool
+    async def awhoami(context: ToolContext) -> dict:
+        return {"user": context.user.username if context.user else None}
 
     @django_openai.tool(name="lookup", description="Find a city.")
     def find_city(city: City) -> City:
@@ -301,6 +305,29 @@ def test_a_tool_gets_its_context_and_a_pydantic_argument(fake, tools, django_use
     assert (who["thread"], who["run"], who["user"]) == (thread.pk, run.pk, "ada")
     assert who["call"] in calls_of(thread)
     assert json.loads(by_name["lookup"]) == {"name": "PARIS", "country": "FR"}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_async_tool_run_on_the_event_loop_gets_the_threads_owner(fake, tools, async_db):
+    from asgiref.sync import sync_to_async
+
+    def setup():
+        user = django_user_model_create("grace")
+        thread = Thread.objects.create(assistant=tool_assistant("awhoami"), owner=user)
+        thread.add_message("Call awhoami")
+        return Thread.objects.get(pk=thread.pk)  # as a view loads it: its owner not loaded
+
+    thread = await sync_to_async(setup)()
+    run = await thread.arun()
+    assert run.status == "completed", run.error
+    answers = await sync_to_async(lambda: [text for _, text, _ in outputs(thread).values()])()
+    assert [json.loads(text) for text in answers] == [{"user": "grace"}]
+
+
+def django_user_model_create(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create(username=username)
 
 
 def test_an_assistant_naming_an_unknown_tool_cannot_start_a_run(fake, tools):
