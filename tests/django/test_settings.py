@@ -41,6 +41,7 @@ def test_every_option_is_listed_for_the_typo_check():
         "POLL_BATCH_SIZE",
         "POLL_INTERVAL_SECONDS",
         "POLL_MAX_INTERVAL_SECONDS",
+        "STREAMING",
         "THREADS",
         "UPLOAD_PART_SIZE_BYTES",
         "UPLOAD_PART_THRESHOLD_BYTES",
