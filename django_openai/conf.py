@@ -201,9 +201,12 @@ class APISettings(Section):
         return classes
 
     PERMISSION_CLASSES = Setting[list[str]](["rest_framework.permissions.IsAuthenticated"], _strings)
+    #: Who may list, create, change and delete assistants (staff only by default): an assistant is a
+    #: configuration every user's threads run with.
+    ASSISTANT_PERMISSION_CLASSES = Setting[list[str]](["rest_framework.permissions.IsAdminUser"], _strings)
     THROTTLE_CLASSES = Setting[list[str]](["django_openai.api.throttling.UserScopeThrottle"], _strings)
     #: Scope -> rate ("30/minute"), per user; None leaves a scope unthrottled. "create" is what
-    #: starts remote work (uploads, batches, fine-tunes); "runs" is ready for run creation.
+    #: starts remote work (uploads, batches, fine-tunes); "runs" is run creation (threads/{id}/runs/).
     THROTTLE_RATES = Setting[dict[str, str | None]]({"create": "120/hour", "runs": "30/minute"}, _rates)
     PAGE_SIZE = Setting(20, _int)
     MAX_PAGE_SIZE = Setting(100, _int)

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Set up and run the example project: the web server and a Celery worker (with beat).
-# SQLite and a file-system broker: nothing else to install. Without OPENAI_API_KEY it runs
-# offline against the fake OpenAI server. Stop with Ctrl-C.
+# Set up and run the example project: the site under uvicorn (ASGI: streamed answers, the gateway
+# at /v1/) and a Celery worker with beat. SQLite and a file-system broker by default: nothing else
+# to install. DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://... choose PostgreSQL and
+# Redis. Without OPENAI_API_KEY or OPENAI_BASE_URL it runs offline against the fake OpenAI server,
+# paced in real time so that answers stream visibly. Stop with Ctrl-C.
 #
-# Everything it writes goes under var/ (DEMO_VAR_DIR), and the virtualenv in .venv (VENV).
-# DEMO_ADDR (127.0.0.1:8000) and FAKE_OPENAI_PORT (8765) choose the ports; DEMO_INSTALL=0 skips
-# the pip steps, for a VENV you manage yourself.
+# Everything it writes goes under var/ (DEMO_VAR_DIR), and the virtualenv in .venv (VENV); a
+# second run reuses both, and the demo's user and assistants. DEMO_ADDR (127.0.0.1:8000) and
+# FAKE_OPENAI_PORT (8765) choose the ports; DEMO_INSTALL=0 skips the pip steps, for a VENV you
+# manage yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 ADDR=${DEMO_ADDR:-127.0.0.1:8000}
-case "$ADDR" in *:*) ;; *) ADDR="127.0.0.1:$ADDR" ;; esac  # runserver also takes a bare port
+case "$ADDR" in *:*) ;; *) ADDR="127.0.0.1:$ADDR" ;; esac  # a bare port is fine too
 export DEMO_VAR_DIR=${DEMO_VAR_DIR:-$PWD/var}
 mkdir -p "$DEMO_VAR_DIR"
 
@@ -25,9 +28,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "Creating $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
-if [ "${DEMO_INSTALL:-1}" != 0 ]; then
+extras=fast
+case "${DATABASE_URL:-}" in postgres*) extras="$extras,postgres" ;; esac
+case "${CELERY_BROKER_URL:-}" in redis*) extras="$extras,redis" ;; esac
+# Installed once per set of extras; again only when pyproject.toml changes.
+stamp="$VENV/.django-openai-demo-${extras//,/-}"
+if [ "${DEMO_INSTALL:-1}" != 0 ] && { [ ! -e "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; }; then
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e ".[fast]"
+  "$VENV/bin/python" -m pip install --quiet -e ".[$extras]" "uvicorn>=0.30"
+  touch "$stamp"
 fi
 
 # A busy port would stop one part of the demo half-way through start-up: say so before.
@@ -44,8 +53,8 @@ fi
 
 export DJANGO_SETTINGS_MODULE=example_project.settings
 "$VENV/bin/python" manage.py migrate --noinput -v 0
-DJANGO_SUPERUSER_PASSWORD=${DEMO_ADMIN_PASSWORD:-admin} \
-  "$VENV/bin/python" manage.py createsuperuser --noinput --username admin --email admin@example.com >/dev/null 2>&1 || true
+# The demo's data: the admin user and two assistants, created once, reused afterwards.
+"$VENV/bin/python" manage.py demo_setup --password "${DEMO_ADMIN_PASSWORD:-admin}"
 
 pids=()
 helpers=()
@@ -58,7 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-if [ -z "${OPENAI_API_KEY:-}" ]; then
+if [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${OPENAI_BASE_URL:-}" ]; then
   port=${FAKE_OPENAI_PORT:-8765}
   if ! port_free 127.0.0.1 "$port"; then
     echo "Port $port is in use: choose another one for the fake server, e.g. FAKE_OPENAI_PORT=8766 bash $0" >&2
@@ -67,15 +76,19 @@ if [ -z "${OPENAI_API_KEY:-}" ]; then
   export FAKE_OPENAI_URL="http://127.0.0.1:$port/v1"
   # The fake keeps uploaded files under var/, so that nothing is left elsewhere.
   mkdir -p "$fake_data"
-  "$VENV/bin/python" -m django_openai.testing --port "$port" --data-dir "$fake_data" &
+  # Its clock runs with wall time: batches move on by themselves, answers arrive word by word.
+  "$VENV/bin/python" -m django_openai.testing --port "$port" --data-dir "$fake_data" \
+    --first-token-ms "${FAKE_OPENAI_FIRST_TOKEN_MS:-300}" --token-ms "${FAKE_OPENAI_TOKEN_MS:-60}" &
   pids+=($!)
-  echo "No OPENAI_API_KEY: using the fake OpenAI server at $FAKE_OPENAI_URL"
+  echo "No OPENAI_API_KEY nor OPENAI_BASE_URL: using the fake OpenAI server at $FAKE_OPENAI_URL"
 fi
 
 "$VENV/bin/celery" -A example_project.celery worker --beat --pool solo --loglevel INFO &
 pids+=($!)
 
-"$VENV/bin/python" manage.py runserver "$ADDR" --noreload &
+# ASGI: answers stream without holding a thread each, and the gateway's fast mount answers /v1/.
+"$VENV/bin/python" -m uvicorn example_project.asgi:application --host "${ADDR%:*}" --port "${ADDR##*:}" \
+  --timeout-graceful-shutdown 5 &
 pids+=($!)
 
 # Say where to go once the site answers, not before (the worker's log would bury it).

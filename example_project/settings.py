@@ -1,6 +1,8 @@
 """The example project: SQLite and a file-system Celery broker by default, so it runs anywhere.
 
-With OPENAI_API_KEY set it talks to OpenAI; without, to the fake server the run script starts.
+DATABASE_URL (postgres://...) picks PostgreSQL, CELERY_BROKER_URL (redis://...) Redis. With
+OPENAI_API_KEY or OPENAI_BASE_URL set it talks to that server (OpenAI, Ollama, llama.cpp...);
+with neither, to the fake server the run script starts.
 """
 
 import os
@@ -8,6 +10,7 @@ from pathlib import Path
 
 from django_openai.schedules import BEAT_SCHEDULE
 
+from .database_url import database_from_url
 from .machine_time_zone import machine_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -55,9 +58,19 @@ TEMPLATES = [
         },
     }
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}}
+DATABASES = {
+    "default": (
+        database_from_url(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "chat"
+LOGOUT_REDIRECT_URL = "login"
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Celery: an embedded file-system broker needs no server; set CELERY_BROKER_URL=redis://... for Redis.
@@ -86,7 +99,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-OPENAI_OFFLINE = not os.environ.get("OPENAI_API_KEY")
+# A server of your own (Ollama, llama.cpp...) needs no key: OPENAI_BASE_URL alone is enough.
+OPENAI_SERVER_URL = os.environ.get("OPENAI_BASE_URL", "")
+OPENAI_OFFLINE = not (os.environ.get("OPENAI_API_KEY") or OPENAI_SERVER_URL)
 DJANGO_OPENAI = {
     "CLIENTS": {
         "default": (
@@ -95,7 +110,10 @@ DJANGO_OPENAI = {
                 "BASE_URL": os.environ.get("FAKE_OPENAI_URL", "http://127.0.0.1:8765/v1"),
             }
             if OPENAI_OFFLINE
-            else {}  # OPENAI_API_KEY and friends come from the environment
+            # OPENAI_API_KEY, OPENAI_BASE_URL and friends come from the environment.
+            else (
+                {} if os.environ.get("OPENAI_API_KEY") else {"API_KEY": "none", "BASE_URL": OPENAI_SERVER_URL}
+            )
         ),
     },
     "POLL_INTERVAL_SECONDS": 3,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db import models
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.module_loading import import_string
 from rest_framework import generics
 from rest_framework.response import Response
@@ -70,3 +72,36 @@ class RemoteObjectView(APIView):
 
     lookup_field = "openai_id"
     lookup_url_kwarg = "openai_id"
+
+
+class AsyncAPIView(APIView):
+    """A view whose handlers are coroutines, served as an async view under ASGI.
+
+    DRF's own ``dispatch`` is sync (it cannot await a handler), so this one does what it does in
+    the same order: the request is wrapped, then authentication, permissions and throttles
+    (``initial()``: the session or token lookup and the throttle's cache read) run in Django's
+    thread for sync code, in one hop; the handler is awaited on the event loop; errors become
+    answers exactly as in the sync views. Every handler of such a view must be ``async def``
+    (Django serves a view async only when all of them are), and reaches the ORM with
+    ``sync_to_async`` or the async ORM. A long answer (a stream) then holds no worker thread.
+    """
+
+    async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        self.args = args
+        self.kwargs = kwargs
+        drf_request = self.initialize_request(request, *args, **kwargs)
+        self.request = drf_request
+        self.headers = self.default_response_headers
+        try:
+            await sync_to_async(self.initial)(drf_request, *args, **kwargs)
+            method = (drf_request.method or "").lower()
+            handler = getattr(self, method, None) if method in self.http_method_names else None
+            if handler is None:
+                handler = self.http_method_not_allowed
+            response = handler(drf_request, *args, **kwargs)
+            if not isinstance(response, HttpResponseBase):
+                response = await response
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(drf_request, response, *args, **kwargs)  # type: ignore[arg-type]
+        return self.response

@@ -6,6 +6,10 @@ request (400, 409, 422) a 400 with its message; its refusal of our credentials, 
 and its failures are the server's problem (502/503), said without any detail of the setup.
 Messages of the client's errors are redacted already (docs/architecture.md, "Errors and
 redaction").
+
+A thread that cannot take a message or a run says why: a run in progress, or an archived thread,
+is a 409 (the request is fine, the thread's state is not); no assistant, nothing to answer, an
+assistant of another provider or a tool nobody registered are a 400. Each carries its ``code``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from ..client import (
     PermissionDeniedError,
     RateLimitError,
 )
+from ..services.threads import ThreadArchived, ThreadBusy, ThreadError
+from ..tools import ToolNotFound
 
 
 class UpstreamError(APIException):
@@ -37,8 +43,20 @@ class UpstreamBusy(APIException):
     default_code = "upstream_rate_limited"
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object is not in a state that allows this."
+    default_code = "conflict"
+
+
 def translate(exc: Exception) -> Exception:
     """The DRF exception for a service's or the client's error; any other exception as it is."""
+    if isinstance(exc, ThreadBusy | ThreadArchived):
+        return Conflict(str(exc), code=exc.code)
+    if isinstance(exc, ThreadError):
+        return ValidationError({"detail": str(exc)}, code=exc.code)
+    if isinstance(exc, ToolNotFound):
+        return ValidationError({"detail": str(exc)}, code="unknown_tool")
     if isinstance(exc, DjangoValidationError):
         return ValidationError(
             {"detail": " ".join(exc.messages)}, code=getattr(exc, "code", None) or "invalid"

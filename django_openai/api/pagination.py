@@ -2,7 +2,8 @@
 
 Keyset pagination on the primary key: the page after an id is ``pk < id's pk`` (newest first) or
 ``pk > id`` (oldest first), ``LIMIT limit + 1`` to know whether more follow, and no ``COUNT``,
-so the 2,500th page of a batch of 50,000 items costs what the first does.
+so the 2,500th page of a batch of 50,000 items costs what the first does. A list may key on
+another indexed column (a thread's items on ``position``): ``key`` names it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from ..conf import app_settings
 
 
 class ListPagination(BasePagination):
-    """Newest first; ``after`` is an id, turned into a pk by the view's ``cursor_pk(after, queryset)``."""
+    """Newest first; ``after`` is an id, turned into a pk by the view's ``cursor_pk(after, queryset)``
+    (into the value of ``key``, for a list keyed on another column)."""
 
     newest_first = True
+    key = "pk"
     has_more = False
+
+    def is_newest_first(self, request: Any) -> bool:
+        return self.newest_first
 
     def limit(self, request: Any) -> int:
         raw = request.query_params.get("limit")
@@ -39,12 +45,13 @@ class ListPagination(BasePagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
         limit = self.limit(request)
         after = request.query_params.get("after")
-        queryset = queryset.order_by("-pk" if self.newest_first else "pk")
+        newest_first = self.is_newest_first(request)
+        queryset = queryset.order_by(f"-{self.key}" if newest_first else self.key)
         if after:
-            pk = view.cursor_pk(after, queryset)
-            if pk is None:
+            value = view.cursor_pk(after, queryset)
+            if value is None:
                 raise ValidationError({"after": [f"no {after!r} in this list."]})
-            queryset = queryset.filter(pk__lt=pk) if self.newest_first else queryset.filter(pk__gt=pk)
+            queryset = queryset.filter(**{f"{self.key}__{'lt' if newest_first else 'gt'}": value})
         rows = list(queryset[: limit + 1])
         self.has_more = len(rows) > limit
         return rows[:limit]
@@ -102,3 +109,29 @@ class OldestFirstPagination(ListPagination):
     """Oldest first (a batch's items, a job's events): ``after`` reads on from where one stopped."""
 
     newest_first = False
+
+
+class PositionPagination(OldestFirstPagination):
+    """A thread's items by ``position`` (indexed with the thread, unique): oldest first, or newest
+    first with ``?order=desc`` (a chat shows the last page first). Any page costs what the first
+    does, however long the thread."""
+
+    key = "position"
+
+    def is_newest_first(self, request: Any) -> bool:
+        order = request.query_params.get("order", "asc")
+        if order not in ("asc", "desc"):
+            raise ValidationError({"order": [f"order must be asc or desc, not {order!r}."]})
+        return order == "desc"
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": "order",
+                "in": "query",
+                "required": False,
+                "description": "asc (oldest first, the default) or desc (newest first).",
+                "schema": {"type": "string", "enum": ["asc", "desc"]},
+            },
+        ]

@@ -13,7 +13,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 try:
     from drf_spectacular.openapi import AutoSchema as _AutoSchema
     from drf_spectacular.types import OpenApiTypes
-    from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+    from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 except ImportError:  # pragma: no cover - exercised without the extra
     AVAILABLE = False
 else:
@@ -80,6 +80,34 @@ def binary(content_type: str, description: str) -> Any:
     return {(200, content_type): OpenApiResponse(response=OpenApiTypes.BINARY, description=description)}
 
 
+def event_stream(description: str) -> dict[Any, Any]:
+    """A stream of Server-Sent Events: ``{(200, "text/event-stream"): ...}`` to merge into responses."""
+    if not AVAILABLE:
+        return {}
+    return {
+        (200, "text/event-stream"): OpenApiResponse(
+            response=OpenApiTypes.STR,
+            description=(
+                f"{description} Each event is `id: <sequence>`, `event: <type>`, `data: <the event as "
+                "JSON>`, then a blank line."
+            ),
+            examples=[
+                OpenApiExample(
+                    "First events",
+                    value=(
+                        'id: 1\nevent: run.started\ndata: {"type":"run.started","sequence":1,"run_id":7,'
+                        '"thread_id":3,"backend":"responses","model":"gpt-4.1-mini","background":false}\n\n'
+                        'id: 2\nevent: item.started\ndata: {"type":"item.started","sequence":2,"run_id":7,'
+                        '"item_id":"msg_1","item_type":"message","role":"assistant"}\n\n'
+                    ),
+                    media_type="text/event-stream",
+                    response_only=True,
+                )
+            ],
+        )
+    }
+
+
 def with_errors(ok: Any, *codes: int) -> Any:
     """The success response and the error statuses an operation answers (400, 404...)."""
     if not AVAILABLE:
@@ -92,6 +120,7 @@ def with_errors(ok: Any, *codes: int) -> Any:
         401: "Not authenticated.",
         403: "Not allowed.",
         404: "No such object (or not yours).",
+        409: "The object's state does not allow it (a run in progress, an archived thread).",
         429: "Throttled.",
         502: "The OpenAI API could not be reached or failed.",
     }

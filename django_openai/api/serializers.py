@@ -21,20 +21,25 @@ class ErrorSerializer(serializers.Serializer):
 # -- input ------------------------------------------------------------------------------------------
 
 
-class StrictSerializer(serializers.Serializer):
-    """An input serializer that names any field it does not know, rather than ignoring it."""
+class StrictInput:
+    """Names any field the input has that the serializer does not take (read-only ones included),
+    rather than ignoring it: a misspelt option is an error, not a silent default."""
+
+    fields: Any
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
+            writable = [name for name, field in self.fields.items() if not field.read_only]
+            unknown = sorted(set(data.keys()) - set(writable))
             if unknown:
                 raise serializers.ValidationError(
-                    {
-                        name: f"unknown field; this endpoint takes {', '.join(self.fields)}."
-                        for name in unknown
-                    }
+                    {name: f"unknown field; this endpoint takes {', '.join(writable)}." for name in unknown}
                 )
-        return super().to_internal_value(data)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictInput, serializers.Serializer):
+    """An input serializer that names any field it does not know, rather than ignoring it."""
 
 
 class JSONObjectField(serializers.JSONField):

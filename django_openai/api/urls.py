@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import batches, files, fine_tuning
+from .views import assistants, batches, files, fine_tuning, runs, threads
 
 app_name = "django_openai_api"
 
@@ -34,4 +34,15 @@ urlpatterns = [
         fine_tuning.JobCheckpoints.as_view(),
         name="job-checkpoints",
     ),
+    path("assistants/", assistants.AssistantList.as_view(), name="assistant-list"),
+    path("assistants/<slug:slug>/", assistants.AssistantDetail.as_view(), name="assistant-detail"),
+    path(
+        "assistants/<slug:slug>/versions/", assistants.AssistantVersions.as_view(), name="assistant-versions"
+    ),
+    path("threads/", threads.ThreadList.as_view(), name="thread-list"),
+    path("threads/<int:thread_id>/", threads.ThreadDetail.as_view(), name="thread-detail"),
+    path("threads/<int:thread_id>/items/", threads.ThreadItems.as_view(), name="thread-items"),
+    path("threads/<int:thread_id>/runs/", runs.RunList.as_view(), name="run-list"),
+    path("threads/<int:thread_id>/runs/<int:run_id>/", runs.RunDetail.as_view(), name="run-detail"),
+    path("threads/<int:thread_id>/runs/<int:run_id>/cancel/", runs.RunCancel.as_view(), name="run-cancel"),
 ]

@@ -98,4 +98,6 @@ def _arguments(tool: dict[str, Any], text: str) -> Any:
 def tool_outputs_answer(outputs: list[tuple[str, str]]) -> str:
     """The text answer once tool outputs are back: each output, under its tool's name."""
     parts = [f"{name} returned {output}" if name else output for name, output in outputs]
-    return "Here is what the tools returned: " + "; ".join(parts) + "."
+    text = "Here is what the tools returned: " + "; ".join(parts)
+    # An output that ends a sentence itself ("18C and sunny.") gets no second full stop.
+    return text if text.endswith((".", "!", "?")) else text + "."

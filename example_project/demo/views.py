@@ -1,63 +1,125 @@
-"""The demo: a chat that answers (and streams), and a batch that runs in the background."""
+"""The demo: a chat on threads (answers streamed, tools shown as they run), the gateway with a
+key of one's own, and a batch that runs in the background."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-import django_openai
 from django_openai.client import APIError
-from django_openai.models import Batch
+from django_openai.models import Assistant, Batch, GatewayKey, Thread, ThreadItem
+from django_openai.services.gateway_keys import create_key, revoke_key
+from django_openai.services.run_log import active_run
+
+from . import markdown
 
 
+class NewThreadForm(forms.Form):
+    assistant = forms.ModelChoiceField(queryset=Assistant.objects.order_by("name"), empty_label=None)
+
+
+@login_required
+def threads(request: HttpRequest) -> HttpResponse:
+    """The user's threads, newest first, and a form to start one with a chosen assistant."""
+    mine = Thread.objects.filter(owner=request.user, archived=False).select_related("assistant")
+    context = {"threads": mine.order_by("-updated")[:50], "form": NewThreadForm()}
+    return render(request, "demo/threads.html", context)
+
+
+@login_required
+@require_POST
+def new_thread(request: HttpRequest) -> HttpResponse:
+    form = NewThreadForm(request.POST)
+    if not form.is_valid():
+        mine = Thread.objects.filter(owner=request.user, archived=False).order_by("-updated")[:50]
+        return render(request, "demo/threads.html", {"threads": mine, "form": form}, status=400)
+    thread = Thread.objects.create(owner=request.user, assistant=form.cleaned_data["assistant"])
+    return redirect("thread", thread_id=thread.pk)
+
+
+def transcript(items: list[ThreadItem]) -> list[dict[str, Any]]:
+    """A thread's items as the page shows them: messages, and each tool call with its output."""
+    outputs = {item.call_id: item for item in items if item.type == "function_call_output"}
+    entries: list[dict[str, Any]] = []
+    for item in items:
+        if item.type == "message" and item.role in ("user", "assistant"):
+            entries.append(
+                {
+                    "kind": "message",
+                    "role": item.role,
+                    "html": markdown.render(item.text),
+                    "text": item.text,
+                    "incomplete": item.status == "incomplete",
+                    "position": item.position,
+                }
+            )
+        elif item.type == "function_call":
+            output = outputs.get(item.call_id)
+            entries.append(
+                {
+                    "kind": "tool",
+                    "name": item.name,
+                    "call_id": item.call_id,
+                    "arguments": item.content.get("arguments", ""),
+                    "output": output.text if output else "",
+                    "error": output.error if output else "",
+                }
+            )
+    return entries
+
+
+@login_required
+def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """One thread: its transcript rendered here, new answers streamed by static/demo/chat.js."""
+    chat = get_object_or_404(Thread.objects.select_related("assistant"), pk=thread_id, owner=request.user)
+    items = chat.items.order_by("position")
+    running = active_run(chat)
+    if running is not None:
+        # The page follows that run from its first event: its items come with the stream.
+        items = items.exclude(run=running)
+    context = {
+        "thread": chat,
+        "running": running,
+        "entries": transcript(list(items)),
+        "threads": Thread.objects.filter(owner=request.user, archived=False).order_by("-updated")[:30],
+    }
+    return render(request, "demo/thread.html", context)
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(max_length=100, initial="demo", required=False)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
-def chat(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"offline": settings.OPENAI_OFFLINE, "model": settings.DEMO_MODEL}
-    if request.method == "POST":
-        prompt = request.POST.get("prompt", "").strip()
-        context["prompt"] = prompt
-        if not prompt:
-            context["error"] = "Type a question first."
-        else:
-            try:
-                reply = django_openai.get_client().chat.completions.create(
-                    model=settings.DEMO_MODEL, messages=[{"role": "user", "content": prompt}]
-                )
-                context["reply"] = reply.choices[0].message.content
-                context["usage"] = reply.usage
-            except APIError as exc:
-                context["error"] = f"The API said: {exc}"
-    return render(request, "demo/chat.html", context)
-
-
-def stream(request: HttpRequest) -> StreamingHttpResponse:
-    """Server-Sent Events: each token as it arrives (EventSource in the page reads them)."""
-    prompt = request.GET.get("prompt", "Hello").strip()
-
-    def events() -> Iterator[str]:
-        if not prompt:
-            yield f"event: error\ndata: {json.dumps({'message': 'Type a question first.'})}\n\n"
-            return
-        try:
-            with django_openai.get_client().chat.completions.stream(
-                model=settings.DEMO_MODEL, messages=[{"role": "user", "content": prompt}]
-            ) as chunks:
-                for text in chunks.text_deltas():
-                    yield f"data: {json.dumps({'delta': text})}\n\n"
-            yield "event: done\ndata: {}\n\n"
-        except APIError as exc:
-            yield f"event: error\ndata: {json.dumps({'message': str(exc)})}\n\n"
-
-    response = StreamingHttpResponse(events(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
+def gateway(request: HttpRequest) -> HttpResponse:
+    """The gateway at /v1/: a key of one's own (shown once), and snippets that use it."""
+    new_key = ""
+    form = KeyForm(request.POST or None)
+    if request.method == "POST" and "revoke" in request.POST:
+        key = get_object_or_404(GatewayKey, pk=request.POST["revoke"], user=request.user)
+        revoke_key(key)
+        return redirect("gateway")
+    if request.method == "POST" and form.is_valid():
+        _, new_key = create_key(request.user, name=form.cleaned_data["name"] or "demo")
+    keys = GatewayKey.objects.filter(user=request.user).order_by("-pk")[:20]
+    context = {
+        "form": form,
+        "new_key": new_key,
+        "keys": keys,
+        "base_url": request.build_absolute_uri("/v1"),
+        "shown_key": new_key or "YOUR_KEY",
+        "model": settings.DEMO_MODEL,
+    }
+    response = render(request, "demo/gateway.html", context)
+    response["Cache-Control"] = "no-store"  # the page may hold a key that is never shown again
     return response
 
 

@@ -5,12 +5,16 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from django_openai.models import (
+    Assistant,
     Batch,
     BatchItem,
     File,
     FineTuningCheckpoint,
     FineTuningEvent,
     FineTuningJob,
+    Run,
+    Thread,
+    ThreadItem,
     Upload,
 )
 
@@ -85,7 +89,33 @@ def owned_rows(users):
         status="failed",
         owner=a,
     )
-    return {"file": file, "batch": batch, "job": job, "upload": upload}
+    assistant = Assistant.objects.create(name="Alice's", slug="alice-helper", model="gpt-4.1-mini", owner=a)
+    thread = Thread.objects.create(owner=a, assistant=assistant, title="Alice's thread", item_count=1)
+    ThreadItem.objects.create(
+        thread=thread,
+        position=1,
+        type="message",
+        role="user",
+        content={"type": "message", "role": "user", "content": "Hi"},
+        text="Hi",
+    )
+    run = Run.objects.create(
+        thread=thread,
+        owner=a,
+        assistant_version=assistant.latest_version,
+        status="completed",
+        backend="chat",
+        model="gpt-4.1-mini",
+    )
+    return {
+        "file": file,
+        "batch": batch,
+        "job": job,
+        "upload": upload,
+        "assistant": assistant,
+        "thread": thread,
+        "run": run,
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 
 from django_openai.api import urls as api_urls
+from django_openai.models import Assistant, Run, Thread
 
 from .conftest import API
 
@@ -28,6 +31,24 @@ OBJECT_ENDPOINTS = {
     "job-resume": [("post", "fine-tuning/jobs/ftjob-alice/resume/")],
     "job-events": [("get", "fine-tuning/jobs/ftjob-alice/events/")],
     "job-checkpoints": [("get", "fine-tuning/jobs/ftjob-alice/checkpoints/")],
+    "thread-detail": [
+        ("get", "threads/{thread}/"),
+        ("patch", "threads/{thread}/"),
+        ("delete", "threads/{thread}/"),
+    ],
+    "thread-items": [("get", "threads/{thread}/items/"), ("post", "threads/{thread}/items/")],
+    "run-list": [("get", "threads/{thread}/runs/"), ("post", "threads/{thread}/runs/")],
+    "run-detail": [("get", "threads/{thread}/runs/{run}/")],
+    "run-cancel": [("post", "threads/{thread}/runs/{run}/cancel/")],
+}
+#: The assistants: staff only by default; opened to users, each reaches only their own.
+ASSISTANT_ENDPOINTS = {
+    "assistant-detail": [
+        ("get", "assistants/alice-helper/"),
+        ("patch", "assistants/alice-helper/"),
+        ("delete", "assistants/alice-helper/"),
+    ],
+    "assistant-versions": [("get", "assistants/alice-helper/versions/")],
 }
 #: URL name -> (method, path, body) of the lists and creations.
 LIST_ENDPOINTS = {
@@ -41,12 +62,17 @@ LIST_ENDPOINTS = {
         ("get", "fine-tuning/jobs/", None),
         ("post", "fine-tuning/jobs/", {"training_file": "file-alice", "model": "gpt-4.1-mini"}),
     ],
+    "assistant-list": [
+        ("get", "assistants/", None),
+        ("post", "assistants/", {"name": "X", "slug": "x", "model": "gpt-4.1-mini"}),
+    ],
+    "thread-list": [("get", "threads/", None), ("post", "threads/", {"title": "Mine"})],
 }
 
 
 def test_the_tables_cover_every_endpoint():
     names = {p.name for p in api_urls.urlpatterns}
-    assert names == set(OBJECT_ENDPOINTS) | set(LIST_ENDPOINTS)
+    assert names == set(OBJECT_ENDPOINTS) | set(LIST_ENDPOINTS) | set(ASSISTANT_ENDPOINTS)
     assert reverse("django_openai_api:batch-list") == API + "batches/"  # mounted in the test project
 
 
@@ -54,16 +80,54 @@ def cases(table):
     return [(name, *case) for name, endpoint_cases in table.items() for case in endpoint_cases]
 
 
+def url(path, rows):
+    return API + path.format(upload=rows["upload"].pk, thread=rows["thread"].pk, run=rows["run"].pk)
+
+
+def unchanged(rows):
+    """Nothing of Alice's was touched by the refused request."""
+    thread = Thread.objects.get(pk=rows["thread"].pk)
+    assert (thread.title, thread.archived, thread.item_count) == ("Alice's thread", False, 1)
+    assert Run.objects.filter(thread=thread).count() == 1
+    assert Run.objects.get(pk=rows["run"].pk).status == "completed"
+    assert Assistant.objects.get(slug="alice-helper").version == 1
+
+
 @pytest.mark.parametrize(("name", "method", "path"), cases(OBJECT_ENDPOINTS))
 def test_another_users_object_is_not_found(bob, owned_rows, name, method, path):
-    response = getattr(bob, method)(API + path.format(upload=owned_rows["upload"].pk), format="json")
+    response = getattr(bob, method)(url(path, owned_rows), {"title": "Bob's now"}, format="json")
     assert response.status_code == 404, (name, response.status_code)
+    unchanged(owned_rows)
 
 
 @pytest.mark.parametrize(("name", "method", "path"), cases(OBJECT_ENDPOINTS))
 def test_anonymous_requests_are_refused(anonymous, owned_rows, name, method, path):
-    response = getattr(anonymous, method)(API + path.format(upload=owned_rows["upload"].pk), format="json")
+    response = getattr(anonymous, method)(url(path, owned_rows), format="json")
     assert response.status_code in (401, 403), (name, response.status_code)
+    unchanged(owned_rows)
+
+
+@pytest.mark.parametrize(("name", "method", "path"), cases(ASSISTANT_ENDPOINTS))
+def test_assistants_are_staff_only_by_default(bob, alice, anonymous, staff, owned_rows, name, method, path):
+    for client in (alice, bob, anonymous):
+        response = getattr(client, method)(API + path, {"name": "Taken"}, format="json")
+        assert response.status_code in (401, 403), (name, response.status_code)
+    unchanged(owned_rows)
+    assert staff.get(API + "assistants/alice-helper/").status_code == 200
+
+
+@pytest.mark.parametrize(("name", "method", "path"), cases(ASSISTANT_ENDPOINTS))
+def test_assistants_opened_to_users_are_each_ones_own(bob, anonymous, owned_rows, name, method, path):
+    api = {
+        **settings.DJANGO_OPENAI.get("API", {}),
+        "ASSISTANT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    }
+    with override_settings(DJANGO_OPENAI={**settings.DJANGO_OPENAI, "API": api}):
+        response = getattr(bob, method)(API + path, {"name": "Taken"}, format="json")
+        assert response.status_code == 404, (name, response.status_code)
+        response = getattr(anonymous, method)(API + path, {"name": "Taken"}, format="json")
+        assert response.status_code in (401, 403), (name, response.status_code)
+    unchanged(owned_rows)
 
 
 @pytest.mark.parametrize(("name", "method", "path", "body"), cases(LIST_ENDPOINTS))
@@ -72,7 +136,7 @@ def test_anonymous_requests_to_lists_are_refused(anonymous, owned_rows, name, me
     assert response.status_code in (401, 403), (name, response.status_code)
 
 
-@pytest.mark.parametrize("path", ["files/", "uploads/", "batches/", "fine-tuning/jobs/"])
+@pytest.mark.parametrize("path", ["files/", "uploads/", "batches/", "fine-tuning/jobs/", "threads/"])
 def test_lists_hold_only_ones_own_objects_and_staff_see_all(alice, bob, staff, owned_rows, path):
     assert len(alice.get(API + path).json()["data"]) == 1
     assert bob.get(API + path).json()["data"] == []
@@ -95,3 +159,22 @@ def test_another_users_file_cannot_be_named_in_a_creation(bob, owned_rows):
 def test_staff_reach_every_object(staff, owned_rows):
     assert staff.get(API + "batches/batch_alice/").status_code == 200
     assert staff.get(API + "batches/batch_alice/items/").json()["data"][0]["custom_id"] == "q-1"
+
+
+def test_staff_reach_every_thread_and_its_runs(staff, owned_rows):
+    thread, run = owned_rows["thread"], owned_rows["run"]
+    assert staff.get(API + f"threads/{thread.pk}/items/").json()["data"][0]["text"] == "Hi"
+    assert staff.get(API + f"threads/{thread.pk}/runs/{run.pk}/").json()["status"] == "completed"
+
+
+def test_another_users_thread_is_not_found_through_a_run_of_ones_own(alice, bob, users, owned_rows):
+    """A run id is looked for within the thread in the URL: Bob's thread with Alice's run id is a 404."""
+    mine = Thread.objects.create(owner=users["b"])
+    response = bob.get(API + f"threads/{mine.pk}/runs/{owned_rows['run'].pk}/")
+    assert response.status_code == 404
+
+
+def test_another_users_assistant_may_be_named_in_a_thread(bob, owned_rows):
+    """Assistants are shared configurations: a user's thread may use any of them by slug."""
+    response = bob.post(API + "threads/", {"assistant": "alice-helper"}, format="json")
+    assert response.status_code == 201 and response.json()["assistant"] == "alice-helper"

@@ -27,7 +27,7 @@ def route_of(pattern) -> str:
 def test_every_endpoint_and_method_is_described(schema):
     for pattern in api_urls.urlpatterns:
         view = pattern.callback.view_class
-        methods = {m for m in ("get", "post", "delete") if hasattr(view, m)}
+        methods = {m for m in ("get", "post", "patch", "delete") if hasattr(view, m)}
         described = schema["paths"].get(route_of(pattern))
         assert described is not None, f"{route_of(pattern)} is missing"
         assert set(described) - {"parameters"} == methods, route_of(pattern)
@@ -67,3 +67,44 @@ def test_creations_document_their_bodies_and_errors(schema):
     assert {"201", "400", "429", "502"} <= set(create["responses"])
     upload = schema["paths"]["/files/"]["post"]
     assert {"201", "202"} <= set(upload["responses"])
+
+
+NEW_PATHS = {
+    "/assistants/": {"get", "post"},
+    "/assistants/{slug}/": {"get", "patch", "delete"},
+    "/assistants/{slug}/versions/": {"get"},
+    "/threads/": {"get", "post"},
+    "/threads/{thread_id}/": {"get", "patch", "delete"},
+    "/threads/{thread_id}/items/": {"get", "post"},
+    "/threads/{thread_id}/runs/": {"get", "post"},
+    "/threads/{thread_id}/runs/{run_id}/": {"get"},
+    "/threads/{thread_id}/runs/{run_id}/cancel/": {"post"},
+}
+
+
+def test_assistants_threads_and_runs_are_described(schema):
+    for path, methods in NEW_PATHS.items():
+        assert set(schema["paths"][path]) - {"parameters"} == methods, path
+    assert schema["components"]["schemas"]["Thread"]["properties"]["archived"] == {"type": "boolean"}
+    patch = schema["paths"]["/threads/{thread_id}/"]["patch"]["requestBody"]["content"]["application/json"]
+    assert patch["schema"]["$ref"].endswith("ThreadUpdate")
+
+
+def test_the_run_stream_is_documented_as_server_sent_events(schema):
+    create = schema["paths"]["/threads/{thread_id}/runs/"]["post"]
+    assert {"200", "201", "202", "400", "404", "409", "429"} <= set(create["responses"])
+    stream = create["responses"]["200"]["content"]
+    assert list(stream) == ["text/event-stream"] and stream["text/event-stream"]["schema"] == {
+        "type": "string"
+    }
+    assert "event: run.started" in stream["text/event-stream"]["examples"]["FirstEvents"]["value"]
+    for code in ("201", "202"):
+        ref = create["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+        assert ref == "#/components/schemas/Run"
+    body = schema["components"]["schemas"]["RunCreate"]["properties"]
+    assert {"assistant", "overrides", "background", "stream", "protocol"} == set(body)
+
+
+def test_the_items_list_takes_its_order(schema):
+    items = schema["paths"]["/threads/{thread_id}/items/"]["get"]
+    assert {p["name"] for p in items["parameters"]} >= {"limit", "after", "order", "thread_id"}

@@ -80,3 +80,44 @@ def test_token_authentication_comes_with_authtoken(monkeypatch):
         assert conf.app_settings.API.AUTHENTICATION_CLASSES == [
             "rest_framework.authentication.BasicAuthentication"
         ]
+
+
+def test_run_creation_is_throttled_per_user(alice, bob, users):
+    from django_openai.models import Run, Thread
+
+    mine = Thread.objects.create(owner=users["a"])  # no assistant: each run is refused, but counted
+    theirs = Thread.objects.create(owner=users["b"])
+    with api_settings(THROTTLE_RATES={"runs": "2/minute", "create": None}):
+        codes = [
+            alice.post(API + f"threads/{mine.pk}/runs/", {}, format="json").status_code for _ in range(3)
+        ]
+        assert codes == [400, 400, 429]
+        throttled = alice.post(API + f"threads/{mine.pk}/runs/", {}, format="json")
+        assert throttled.status_code == 429 and "Retry-After" in throttled.headers
+        assert bob.post(API + f"threads/{theirs.pk}/runs/", {}, format="json").status_code == 400, (
+            "each user has their own budget"
+        )
+        assert all(alice.get(API + f"threads/{mine.pk}/runs/").status_code == 200 for _ in range(5))
+        assert (
+            alice.post(API + f"threads/{mine.pk}/items/", {"content": "Hi"}, format="json").status_code == 201
+        )
+    assert not Run.objects.exists()
+
+
+async def test_run_creation_is_throttled_under_asgi_too(transactional_db):
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+    from django.test import AsyncClient
+
+    from django_openai.models import Thread
+
+    user = await sync_to_async(get_user_model().objects.create_user)("ada")
+    thread = await Thread.objects.acreate(owner=user)
+    client = AsyncClient()
+    await client.aforce_login(user)
+    with api_settings(THROTTLE_RATES={"runs": "1/minute"}):
+        first = await client.post(API + f"threads/{thread.pk}/runs/", {}, content_type="application/json")
+        second = await client.post(API + f"threads/{thread.pk}/runs/", {}, content_type="application/json")
+    assert (first.status_code, second.status_code) == (400, 429)
+    await sync_to_async(connections.close_all)()

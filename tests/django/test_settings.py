@@ -49,6 +49,7 @@ def test_every_option_is_listed_for_the_typo_check():
         "WEBHOOK_TOLERANCE_SECONDS",
     ]
     assert APISettings.option_names() == [
+        "ASSISTANT_PERMISSION_CLASSES",
         "AUTHENTICATION_CLASSES",
         "CLIENT_ALIAS",
         "MAX_PAGE_SIZE",

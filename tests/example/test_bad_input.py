@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.contrib.auth import get_user_model
 
-from django_openai.models import Batch
+from django_openai.models import Assistant, Batch, GatewayKey, Thread
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("example_project.urls")]
 
@@ -46,34 +44,45 @@ def test_batch_page_of_an_unknown_batch_is_a_404(client):
     assert client.get("/batches/999999/").status_code == 404
 
 
-def test_chat_without_a_prompt_field_asks_for_one(client, use_openai_fake):
-    fake = use_openai_fake()
-    response = client.post("/", {})
-    assert response.status_code == 200 and response.context["error"] == "Type a question first."
-    assert not fake.requests
+@pytest.fixture
+def alice(client):
+    user = get_user_model().objects.create_user("alice", password="a-long-password")
+    client.force_login(user)
+    return user
 
 
-def stream_events(response) -> list[tuple[str, dict]]:
-    assert response.status_code == 200
-    events = []
-    for raw in b"".join(response.streaming_content).decode().strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in raw.splitlines())
-        events.append((fields.get("event", "message"), json.loads(fields["data"])))
-    return events
+@pytest.mark.parametrize("assistant", ["", "999999", "not-a-number", None])
+def test_a_new_chat_without_a_known_assistant_is_refused_with_a_message(client, alice, assistant):
+    Assistant.objects.create(name="Helper", slug="helper", model="gpt-4.1-mini")
+    response = client.post("/chat/new/", {} if assistant is None else {"assistant": assistant})
+    assert response.status_code == 400 and response.context["form"].errors["assistant"]
+    assert not Thread.objects.exists()
 
 
-def test_stream_with_an_empty_prompt_answers_an_error_event(client, use_openai_fake):
-    fake = use_openai_fake()
-    events = stream_events(client.get("/stream/", {"prompt": "   "}))
-    assert events == [("error", {"message": "Type a question first."})]
-    assert not fake.requests
+def test_a_new_chat_is_a_post(client, alice):
+    assert client.get("/chat/new/").status_code == 405
 
 
-def test_stream_relays_an_api_error_as_an_error_event(client, use_openai_fake):
-    fake = use_openai_fake()
-    fake.faults.add("POST", "/chat/completions", status=429, body={"error": {"message": "Slow down."}})
-    events = stream_events(client.get("/stream/", {"prompt": "hi"}))
-    assert events[-1][0] == "error" and "Slow down." in events[-1][1]["message"]
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"not json", "invalid_json"),
+        (b"[1, 2]", "invalid_json"),
+        (b'{"message": "   "}', "empty_message"),
+    ],
+)
+def test_the_chat_stream_refuses_bad_input_with_a_code_and_writes_nothing(client, alice, body, code):
+    helper = Assistant.objects.create(name="Helper", slug="helper", model="gpt-4.1-mini")
+    thread = Thread.objects.create(owner=alice, assistant=helper)
+    response = client.post(f"/chat/{thread.pk}/stream/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == code
+    assert not thread.items.exists()
+
+
+def test_a_gateway_key_name_too_long_makes_no_key(client, alice):
+    response = client.post("/gateway/", {"name": "x" * 101})
+    assert response.status_code == 200 and response.context["form"].errors["name"]
+    assert not response.context["new_key"] and not GatewayKey.objects.exists()
 
 
 @pytest.mark.parametrize(

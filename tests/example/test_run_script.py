@@ -4,6 +4,7 @@ nothing in the checkout outside var/; and the demo shows times in the machine's 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -82,7 +83,12 @@ def test_run_script_starts_serves_stops_on_ctrl_c_and_leaves_nothing_behind(tmp_
     checkout = checkout_copy(tmp_path / "checkout")
     web, fake = free_port(), free_port()
     log = tmp_path / "run.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OPENAI_", "DJANGO_"))}
+    # The defaults a new user meets: SQLite, the file-system broker, the fake server.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OPENAI_", "DJANGO_")) and key != "DATABASE_URL"
+    }
     env.update(
         VENV=sys.prefix,  # this test's own environment: no pip install (DEMO_INSTALL=0)
         DEMO_INSTALL="0",
@@ -92,36 +98,73 @@ def test_run_script_starts_serves_stops_on_ctrl_c_and_leaves_nothing_behind(tmp_
         CELERY_BROKER_URL="filesystem://",
     )
     env.pop("DEMO_VAR_DIR", None)
-    with open(log, "wb") as out:
-        # Its own session, as a terminal's foreground job: Ctrl-C is a SIGINT to the whole group.
-        script = subprocess.Popen(
-            ["bash", "example_project/run.sh"],
-            cwd=checkout,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        site = f"http://127.0.0.1:{web}"
-        wait_for(lambda: b"Ready: open " + site.encode() in log.read_bytes(), 120, "the site answers", log)
+    site = f"http://127.0.0.1:{web}"
 
+    def start() -> subprocess.Popen:
+        with open(log, "ab") as out:
+            # Its own session, as a terminal's foreground job: Ctrl-C is a SIGINT to the whole group.
+            script = subprocess.Popen(
+                ["bash", "example_project/run.sh"],
+                cwd=checkout,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        ready = f"Ready: open {site}/"
+        wait_for(lambda: log.read_text(errors="replace").count(ready) == runs, 120, "the site answers", log)
+        return script
+
+    def ctrl_c(script: subprocess.Popen) -> None:
+        try:
+            os.killpg(script.pid, signal.SIGINT)  # Ctrl-C
+            script.wait(timeout=60)
+        finally:
+            if script.poll() is None:
+                os.killpg(script.pid, signal.SIGKILL)
+                script.wait()
+        wait_for(lambda: not processes_in(checkout), 30, "every process started by run.sh has ended", log)
+
+    runs = 1
+    script = start()
+    try:
         cookies = http.cookiejar.CookieJar()
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-        page = browser.open(site + "/").read().decode()
-        assert "Offline: answers come from the fake OpenAI server" in page
-        token = next(c.value for c in cookies if c.name == "csrftoken")
+        page = browser.open(site + "/").read().decode()  # the login page: the chat is each user's own
+        assert "Server: <strong>the fake OpenAI server" in page and "the embedded file-system broker" in page
+
+        def token() -> str:
+            return next(c.value for c in cookies if c.name == "csrftoken")
 
         def post(path: str, **fields: str) -> tuple[int, str]:
-            data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+            data = urllib.parse.urlencode({"csrfmiddlewaretoken": token(), **fields}).encode()
             try:
                 with browser.open(site + path, data) as response:
                     return response.status, response.read().decode()
             except urllib.error.HTTPError as error:
                 return error.code, error.read().decode()
 
-        status, page = post("/", prompt="Hello there")
-        assert status == 200 and "Reply to: Hello there" in page
+        status, page = post("/accounts/login/?next=/", username="admin", password="admin")
+        assert status == 200 and "Helper" in page and "Weather desk" in page, page  # seeded
+        helper = re.search(r'<option value="(\d+)"[^>]*>Helper</option>', page)[1]
+        with browser.open(
+            site + "/chat/new/",
+            urllib.parse.urlencode({"csrfmiddlewaretoken": token(), "assistant": helper}).encode(),
+        ) as response:
+            thread_url = response.url
+        assert re.fullmatch(site + r"/chat/\d+/", thread_url)
+        ask = urllib.request.Request(
+            thread_url + "stream/",
+            json.dumps({"message": "Hello there"}).encode(),
+            headers={"Content-Type": "application/json", "X-CSRFToken": token()},
+        )
+        with browser.open(ask) as response:
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            stream = response.read().decode()
+        deltas = [json.loads(line[6:])["delta"] for line in stream.splitlines() if '"text.delta"' in line]
+        assert "".join(deltas).startswith("Reply to: Hello there") and len(deltas) > 5
+        assert "event: run.completed" in stream
+
         assert post("/batches/", count="")[0] == 400
         status, page = post("/batches/", count="3")
         batch_page = re.search(r"/batches/\d+/", browser.open(site + "/batches/").read().decode())
@@ -134,13 +177,18 @@ def test_run_script_starts_serves_stops_on_ctrl_c_and_leaves_nothing_behind(tmp_
         )
         assert list((checkout / "var" / "fake-openai").glob("file-*")), "the fake's files"
 
-        os.killpg(script.pid, signal.SIGINT)  # Ctrl-C
-        script.wait(timeout=60)
     finally:
-        if script.poll() is None:
-            os.killpg(script.pid, signal.SIGKILL)
-            script.wait()
-    wait_for(lambda: not processes_in(checkout), 30, "every process started by run.sh has ended", log)
+        ctrl_c(script)
+
+    # A second run reuses the virtualenv, the database, the demo's user and assistants.
+    runs = 2
+    script = start()
+    try:
+        assert "Kept assistant Helper" in log.read_text()
+        page = browser.open(site + "/").read().decode()
+        assert "Hello there" in page  # the first run's thread, listed in the same session
+    finally:
+        ctrl_c(script)
 
     def status(*extra: str) -> list[str]:
         result = subprocess.run(
@@ -161,7 +209,11 @@ def test_example_worker_keeps_its_broker_files_under_the_var_dir(tmp_path):
     cwd.mkdir()
     log = tmp_path / "worker.log"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CELERY_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("OPENAI_", "CELERY_")) and k != "DATABASE_URL"
+        },
         "DJANGO_SETTINGS_MODULE": "example_project.settings",
         "DEMO_VAR_DIR": str(var),
         "PYTHONPATH": str(ROOT),
@@ -222,5 +274,5 @@ def test_example_settings_use_the_machine_time_zone(tmp_path):
 @pytest.mark.urls("example_project.urls")
 def test_demo_pages_say_which_time_zone_they_show(client, settings):
     settings.TIME_ZONE = "Asia/Tokyo"
-    for path in ("/", "/batches/"):
+    for path in ("/accounts/login/", "/batches/"):
         assert "Times are in Asia/Tokyo" in client.get(path).content.decode()

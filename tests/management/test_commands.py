@@ -96,7 +96,7 @@ def test_poll_inline_reports_a_failing_object_and_polls_the_others(use_openai_fa
 def test_poll_with_an_unreachable_broker_says_so(tmp_path):
     """A real Celery producer against a port where no Redis listens (the example project's settings)."""
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},  # its SQLite
         "DJANGO_SETTINGS_MODULE": "example_project.settings",
         "DEMO_VAR_DIR": str(tmp_path / "var"),
         "CELERY_BROKER_URL": "redis://127.0.0.1:9/0",

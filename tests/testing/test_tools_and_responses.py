@@ -345,3 +345,17 @@ def test_canned_answers_read_naturally(client):
         )
         assert ".." not in text and "?." not in text and text.endswith(".")
         assert text.startswith("Reply to: " + prompt.strip()) or not prompt.strip()
+
+
+def test_a_tool_output_that_ends_a_sentence_gets_no_second_full_stop(client):
+    messages = [{"role": "user", "content": "Use get_time"}]
+    message = (
+        client.chat.completions.create(model="gpt-4.1", messages=messages, tools=CHAT_TOOLS)
+        .choices[0]
+        .message
+    )
+    messages += [message.to_dict(), *_tool_messages(message, {"get_time": "It is noon."})]
+    answer = client.chat.completions.create(model="gpt-4.1", messages=messages, tools=CHAT_TOOLS)
+    assert (
+        answer.choices[0].message.content == "Here is what the tools returned: get_time returned It is noon."
+    )
