@@ -1,6 +1,7 @@
 """A streamed run through ThreadStreamView under uvicorn against the same stream from the upstream.
 
-    python bench/sse_views.py [--rounds 20] [--scenarios one,spread,burst] [--pool]
+    python bench/sse_views.py [--rounds 20] [--scenarios one,spread,burst] [--pool] [--plain]
+                              [--no-event-log] [--profile]
 
 The paced upstream (bench/_paced_upstream.py: 50 chunks 20 ms apart, the first after 50 ms) and
 uvicorn serving the Django project (bench/sse_settings.py: the six stock middlewares, session
@@ -21,8 +22,9 @@ Django's request (middlewares, session and user), the view's own lookups, the ru
 message added and the run claimed: ``add_message`` and ``prepare_run``), the response's start,
 the round's request built (``next_request``), the upstream's answer, and the first text sent.
 PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/django_openai_sse_bench``,
-created if missing); ``--pool``: its connections from psycopg's pool. Prints tables; nothing
-here is a test.
+created if missing). ``--pool``: its connections from psycopg's pool; ``--plain``: uvicorn without
+uvloop and httptools; ``--no-event-log``: runs without their event log; ``--profile``: cProfile of
+the server's main thread (the event loop). Prints tables; nothing here is a test.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gateway_relay import cpu_seconds, free_port, start_upstream, wait_for_port  # noqa: E402
+from bench.gateway_relay import cpu_seconds, free_port, print_profile, start_upstream, wait_for_port  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/django_openai_sse_bench")
 UPSTREAM_BODY = json.dumps(
@@ -182,6 +185,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--scenarios", default="one,spread,burst")
     parser.add_argument("--pool", action="store_true")
+    parser.add_argument("--plain", action="store_true", help="uvicorn on asyncio's loop and h11")
+    parser.add_argument("--no-event-log", action="store_true", help='THREADS["EVENT_LOG"] = False')
+    parser.add_argument("--profile", action="store_true", help="cProfile the server; print its top functions")
     args = parser.parse_args()
     ensure_database()
     upstream_process, upstream = start_upstream()
@@ -193,22 +199,28 @@ def main() -> None:
         BENCH_DIR=str(folder),
         BENCH_DATABASE_URL=DATABASE,
         BENCH_DB_POOL="1" if args.pool else "0",
+        BENCH_EVENT_LOG="0" if args.no_event_log else "1",
         PYTHONPATH=str(ROOT),
     )
     session, ids = prepare(env, 100)
     port = free_port()
     log_path = folder / "server.log"
     log = log_path.open("w")
-    command = [
-        sys.executable, "-m", "uvicorn", "bench._sse_marks:app", "--host", "127.0.0.1",
+    profile = folder / "server.prof"
+    command = [sys.executable] + (["-m", "cProfile", "-o", str(profile)] if args.profile else []) + [
+        "-m", "uvicorn", "bench._sse_marks:app", "--host", "127.0.0.1",
         "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
+    ] + (["--loop", "asyncio", "--http", "h11"] if args.plain else [])  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     wait_for_port(port, server)
     cookie = f"cookie: sessionid={session}; csrftoken={CSRF}\r\nx-csrftoken: {CSRF}\r\n"
     direct = http_request(upstream, "/v1/chat/completions", UPSTREAM_BODY)
     offset = 0
-    print(f"load average before: {os.getloadavg()[0]:.2f}; server: uvicorn {_flavour()}; pool: {args.pool}")
+    flavour = "on asyncio and h11" if args.plain else _flavour()
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f}; uvicorn {flavour}; connection pool: {args.pool}; "
+        f"event log: {not args.no_event_log}"
+    )
     print(
         "| streams | upstream TTFT p50 / p99 | view TTFT p50 / p99 | added p50 / p99 | errors | server CPU ms / stream |"
     )
@@ -255,7 +267,7 @@ def main() -> None:
             print(f"{scenario}: arrival to first text sent p50 {statistics.median(spans):.2f} ms, of which run core "
                   f"p50 {statistics.median(core):.2f} ms")  # fmt: skip
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # uvicorn ends cleanly, and cProfile writes its file
         server.wait(20)
         log.close()
         errors = log_path.read_text()
@@ -263,6 +275,8 @@ def main() -> None:
             print(errors[errors.find("Traceback") :][:3000], file=sys.stderr)
         upstream_process.terminate()
         upstream_process.wait(10)
+    if args.profile:
+        print_profile(profile, top=30)
 
 
 def _flavour() -> str:

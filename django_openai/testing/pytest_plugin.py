@@ -19,6 +19,7 @@ Strict mode (requests checked against the OpenAPI spec, as OpenAI would) is on w
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,9 +123,9 @@ def openai_fake(_openai_fake_server: FakeHTTPServer) -> Iterator[FakeHandle]:
 @pytest.fixture(autouse=True)
 def _stop_stream_database_threads() -> Iterator[None]:
     yield
-    from django_openai.services._db_threads import stop_shared_threads
-
-    stop_shared_threads()
+    threads = sys.modules.get("django_openai.services._db_threads")  # none started if never imported
+    if threads is not None:
+        threads.stop_shared_threads()
 
 
 @pytest.fixture
