@@ -234,7 +234,7 @@ class ChatView(_StreamView):
     """The AI SDK's ``useChat`` (``ai`` 5): ``POST`` as its ``DefaultChatTransport`` sends it, and
     ``GET <chat id>/stream`` to resume (its ``resume: true``), answered with the UI message stream.
 
-    The chat id maps to one of the user's threads: an id of digits is a thread's primary key (a
+    The chat id maps to one of the user's threads: an id of (ASCII) digits is a thread's primary key (a
     page that got it from the server); any other id (``useChat`` makes one up) names the user's
     thread whose ``metadata["chat_id"]`` it is, created on its first message with the assistant of
     the body's ``assistant`` or the view's. Only the last message of ``messages`` is taken (the
@@ -245,7 +245,7 @@ class ChatView(_StreamView):
     http_method_names = ["get", "post", "options"]
 
     def find_thread(self, request: HttpRequest, chat_id: str) -> Thread | None:
-        if chat_id.isdigit():
+        if chat_id.isascii() and chat_id.isdigit():  # "²" is a digit to isdigit() but no int
             return self.get_thread(request, int(chat_id))
         return self.get_queryset().filter(metadata__chat_id=chat_id).order_by("pk").first()
 

@@ -318,3 +318,23 @@ def test_usechat_ids_ownership_and_bad_input(client, alice, bob, assistant, fake
     assert not Thread.objects.filter(owner=bob).exists()
     client.logout()
     assert post_json(client, "/api/chat", {"id": "c", "messages": [message]}).status_code == 403
+
+
+def test_a_chat_id_of_non_ascii_digits_is_a_name_not_a_key(client, alice, assistant, fake):
+    """"²" passes str.isdigit() but is no integer: it names a chat as any other id does."""
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    response = post_json(client, "/api/chat", {"id": "²", "messages": [message]})
+    assert response.status_code == 200
+    ui_parts(body(response))
+    assert Thread.objects.get(owner=alice, metadata__chat_id="²")
+    assert client.get("/api/chat/²/stream").status_code == 204
+    assert client.get("/api/chat/³/stream").status_code == 404
+
+
+def test_a_post_to_a_chats_stream_url_is_a_405(client, alice, assistant, fake):
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    response = post_json(client, "/api/chat/abc/stream", {"id": "abc", "messages": [message]})
+    assert response.status_code == 405
+    assert not Thread.objects.exists()
