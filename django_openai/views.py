@@ -258,7 +258,9 @@ class ChatView(_StreamView):
             owner_id=request.user.pk, assistant=assistant, metadata={"chat_id": chat_id}
         )
 
-    def post(self, request: HttpRequest) -> HttpResponseBase:
+    def post(self, request: HttpRequest, chat_id: str | None = None) -> HttpResponseBase:
+        if chat_id is not None:  # <chat id>/stream is only read (resumed), never posted to
+            return HttpResponse(status=405)
         body = _json_body(request)
         chat_id = body.get("id")
         if not isinstance(chat_id, str) or not chat_id or len(chat_id) > MAX_CHAT_ID:
