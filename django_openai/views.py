@@ -98,9 +98,12 @@ def ui_message_text(messages: Any) -> str:
     parts = last.get("parts")
     if not isinstance(parts, list):
         raise StreamViewError(400, "invalid_messages", 'The user\'s message needs its "parts".')
-    text = "".join(
-        str(part.get("text") or "") for part in parts if isinstance(part, dict) and part.get("type") == "text"
-    )
+    texts: list[Any] = [
+        part.get("text") for part in parts if isinstance(part, dict) and part.get("type") == "text"
+    ]
+    if not all(isinstance(text, str) for text in texts):
+        raise StreamViewError(400, "invalid_messages", 'The "text" of a text part must be a string.')
+    text = "".join(texts)
     if not text.strip():
         raise StreamViewError(400, "empty_message", "The user's message has no text.")
     return text

@@ -321,7 +321,7 @@ def test_usechat_ids_ownership_and_bad_input(client, alice, bob, assistant, fake
 
 
 def test_a_chat_id_of_non_ascii_digits_is_a_name_not_a_key(client, alice, assistant, fake):
-    """"²" passes str.isdigit() but is no integer: it names a chat as any other id does."""
+    """ "²" passes str.isdigit() but is no integer: it names a chat as any other id does."""
     client.force_login(alice)
     message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
     response = post_json(client, "/api/chat", {"id": "²", "messages": [message]})
@@ -337,4 +337,13 @@ def test_a_post_to_a_chats_stream_url_is_a_405(client, alice, assistant, fake):
     message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
     response = post_json(client, "/api/chat/abc/stream", {"id": "abc", "messages": [message]})
     assert response.status_code == 405
+    assert not Thread.objects.exists()
+
+
+@pytest.mark.parametrize("text", [{"a": 1}, ["hi"], 42, True])
+def test_a_usechat_text_part_whose_text_is_no_string_is_a_400(client, alice, assistant, fake, text):
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": text}]}
+    response = post_json(client, "/api/chat", {"id": "typed", "messages": [message]})
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_messages")
     assert not Thread.objects.exists()
