@@ -114,3 +114,10 @@ def test_admin_answers_junk_parameters_without_a_500(client, path):
 def test_webhook_endpoint_answers_junk_with_a_client_error(client, method, path, body):
     response = getattr(client, method)(path, body, content_type="application/json")
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("revoke", ["not-a-number", "", "1.5", "²"])
+def test_revoking_a_gateway_key_that_is_no_number_is_a_404(client, alice, revoke):
+    response = client.post("/gateway/", {"revoke": revoke})
+    assert response.status_code == 404
+    assert not GatewayKey.objects.exists()
