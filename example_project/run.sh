@@ -83,7 +83,7 @@ if [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${OPENAI_BASE_URL:-}" ]; then
   echo "No OPENAI_API_KEY nor OPENAI_BASE_URL: using the fake OpenAI server at $FAKE_OPENAI_URL"
 fi
 
-"$VENV/bin/celery" -A example_project.celery worker --beat --pool solo --loglevel INFO &
+"$VENV/bin/celery" -A example_project.celery worker --beat --pool solo --loglevel WARNING &
 pids+=($!)
 
 # ASGI: answers stream without holding a thread each, and the gateway's fast mount answers /v1/.

@@ -125,6 +125,8 @@ DEMO_MODEL = os.environ.get("DEMO_MODEL", "gpt-4.1-mini")
 
 LOGGING = {
     "version": 1,
+    # Keep the loggers uvicorn and Django set up (requests, errors with their tracebacks).
+    "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "django_openai": {"handlers": ["console"], "level": os.environ.get("DJANGO_OPENAI_LOG", "INFO")}

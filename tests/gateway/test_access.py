@@ -133,7 +133,14 @@ def test_user_and_group_allowlists(gateway, asgi_gateway, user, key):
         chat(asgi_gateway, key, "gpt-4.1")
     client = openai.OpenAI(api_key=key, base_url=asgi_gateway.url + "/v1", max_retries=0)
     assert {m.id for m in client.models.list()} == {"gpt-4.1-mini"}
-    user.groups.add(Group.objects.create(name="embedders"))
+
+    def join_embedders() -> bool:
+        user.groups.add(Group.objects.get_or_create(name="embedders")[0])
+        return True
+
+    # The server may still be writing the calls' usage to SQLite's shared in-memory test
+    # database, which refuses a second writer at once ("table is locked"): try again until free.
+    wait_for(join_embedders)
     gateway(
         USER_MODELS={"alice": ["gpt-4.1-mini"]},
         GROUP_MODELS={"embedders": ["text-embedding-*"]},

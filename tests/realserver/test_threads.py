@@ -12,6 +12,7 @@ from django.test import override_settings
 
 import django_openai
 from django_openai.models import Assistant, Thread
+from django_openai.services.backends import forget_detected, resolve_backend
 from django_openai.services.events import ItemCompleted, RunCompleted, TextDelta, ToolCallFinished
 from django_openai.tools import unregister
 
@@ -20,18 +21,30 @@ from .tiny_model import TOOL_ARGUMENTS, TOOL_NAME, greeting
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def llama_alias(llama_server):
+def _llama_settings(llama_server, **client):
     clients = dict(settings.DJANGO_OPENAI["CLIENTS"])
     clients["llama"] = {
         "PROVIDER": "llamacpp",
         "BASE_URL": llama_server.base_url,
         "API_KEY": llama_server.api_key,
         "MAX_RETRIES": 0,
-        "THREAD_BACKEND": "chat",
+        **client,
     }
-    with override_settings(DJANGO_OPENAI={**settings.DJANGO_OPENAI, "CLIENTS": clients}):
+    return override_settings(DJANGO_OPENAI={**settings.DJANGO_OPENAI, "CLIENTS": clients})
+
+
+@pytest.fixture
+def llama_alias(llama_server):
+    with _llama_settings(llama_server, THREAD_BACKEND="chat"):
         yield "llama"
+
+
+@pytest.fixture
+def llama_auto_alias(llama_server):
+    forget_detected()
+    with _llama_settings(llama_server):  # THREAD_BACKEND "auto", the default
+        yield "llama"
+    forget_detected()
 
 
 @pytest.fixture
@@ -109,3 +122,16 @@ def test_the_tool_loop_against_a_real_server(llama_alias, llama_server, weather_
     ]
     # The second round's prompt held the tool's result, so the model answered instead of calling.
     assert thread.items.order_by("position").last().text == "Hello world"
+
+
+def test_auto_runs_threads_on_chat_completions_where_responses_keep_no_state(llama_auto_alias, llama_server):
+    """llama.cpp's server has a stateless ``/responses`` (no conversations, no
+    ``previous_response_id``): ``auto`` must not pick it, or a second turn would fail."""
+    assert resolve_backend(llama_auto_alias) == "chat"
+    thread = Thread.objects.create(assistant=assistant_on(llama_auto_alias, llama_server))
+    thread.add_message("Say hello.")
+    first = thread.run(stop=["!"])
+    thread.add_message("Again, please.")
+    second = thread.run(stop=["!"])
+    assert [(r.status, r.backend, r.error) for r in (first, second)] == [("completed", "chat", None)] * 2
+    assert thread.items.get(position=4).text == "Hello world"

@@ -19,6 +19,8 @@ def test_auto_picks_responses_where_the_server_has_it_and_remembers(openai_fake_
         assert resolve_backend("default") == "responses"
         probes = [r for r in openai_fake_inprocess.requests if r.path.endswith("/responses")]
         assert len(probes) == 1 and probes[0].json() == {}, "one free probe (an empty body answered 400)"
+        asked = [r for r in openai_fake_inprocess.requests if r.path.endswith("/conversations")]
+        assert [r.json() for r in asked] == [{"items": 0}], "one probe of /conversations, refused"
         thread.add_message("hi")
         assert thread.run().backend == "responses"
 
@@ -34,6 +36,21 @@ def test_auto_falls_back_to_chat_where_there_is_no_responses_endpoint(openai_fak
         thread.add_message("again")
         assert thread.run().status == "completed"
     assert sum(r.path.endswith("/responses") for r in openai_fake_inprocess.requests) == 1
+
+
+def test_auto_picks_chat_where_responses_keep_no_state(openai_fake_inprocess, thread):
+    """A server with ``/responses`` but no ``/conversations`` (llama.cpp's) keeps nothing between
+    responses: its threads replay on chat completions."""
+    openai_fake_inprocess.faults.add("POST", "/conversations", status=404)
+    with point_alias(openai_fake_inprocess):
+        assert resolve_backend("default") == "chat"
+        thread.add_message("hi")
+        run = thread.run()
+        thread.add_message("again")
+        second = thread.run()
+    assert (run.backend, run.status, second.status) == ("chat", "completed", "completed")
+    sent = [r.path for r in openai_fake_inprocess.requests]
+    assert sent == ["/v1/responses", "/v1/conversations", "/v1/chat/completions", "/v1/chat/completions"]
 
 
 def test_without_conversations_responses_are_chained(openai_fake_inprocess, thread):

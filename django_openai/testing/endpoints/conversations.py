@@ -12,6 +12,8 @@ from ..wire import FakeError, FakeRequest, FakeResponse, not_found, paginate, pu
 def input_items(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
+    if not isinstance(value, (str, list)):
+        raise FakeError(400, "Invalid type for 'items': expected an array.", param="items")
     if isinstance(value, str):
         return [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": value}]}]
     items = []
