@@ -42,7 +42,7 @@ from .services.runs import (
     open_stream,
 )
 from .services.threads import ThreadBusy, ThreadError, add_message, pop_item
-from .streaming import sse_response
+from .streaming import message_id, sse_response
 from .tools import ToolNotFound
 
 __all__ = ["ChatView", "StreamViewError", "ThreadStreamView"]
@@ -288,9 +288,22 @@ class ChatView(_StreamView):
             if thread.archived:
                 raise StreamViewError(400, "thread_archived", f"The chat {chat_id!r} is archived.")
             if trigger == "regenerate-message":
+                self.check_regenerated(thread, body.get("messageId"))
                 self.forget_last_answer(thread)
             events = self.start(thread, assistant, text)
         return self.respond(events, "ui")
+
+    def check_regenerated(self, thread: Thread, wanted: Any) -> None:
+        """The answer useChat asks to regenerate, when it is one of the server's (``run-<id>``,
+        from the stream's ``start``), must be this chat's last: only that one is answered again.
+        Another chat's answer, another user's or none is refused alike (nothing tells them apart)."""
+        if wanted is None or (isinstance(wanted, str) and not wanted.startswith("run-")):
+            return  # an id the page made up for the answer: the last answer is the one meant
+        last = thread.runs.order_by("-pk").values_list("pk", flat=True).first()
+        if last is None or wanted != message_id(last):
+            raise StreamViewError(
+                400, "unknown_message", f"No answer {wanted!r} to regenerate: only the chat's last one."
+            )
 
     def forget_last_answer(self, thread: Thread) -> None:
         """Remove what answered the last user message, so that it is answered again."""

@@ -347,3 +347,27 @@ def test_a_usechat_text_part_whose_text_is_no_string_is_a_400(client, alice, ass
     response = post_json(client, "/api/chat", {"id": "typed", "messages": [message]})
     assert (response.status_code, response.json()["code"]) == (400, "invalid_messages")
     assert not Thread.objects.exists()
+
+
+def test_regenerating_a_message_of_another_chat_is_a_400_that_changes_nothing(
+    client, alice, bob, assistant, fake
+):
+    """useChat names the answer to regenerate (run-<id>, from the stream's start part): an answer
+    that is not this chat's last, or another user's, is refused alike, the chat left as it was."""
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    client.force_login(bob)
+    ui_parts(body(post_json(client, "/api/chat", {"id": "bobs", "messages": [message]})))
+    bobs_run = Run.objects.get()
+    client.force_login(alice)
+    for chat in ("one", "two"):
+        ui_parts(body(post_json(client, "/api/chat", {"id": chat, "messages": [message]})))
+    one, two = (Thread.objects.get(owner=alice, metadata__chat_id=c) for c in ("one", "two"))
+    for wanted in (bobs_run.pk, two.runs.get().pk, 10**6):
+        regenerate = {"id": "one", "messages": [message], "trigger": "regenerate-message"}
+        response = post_json(client, "/api/chat", {**regenerate, "messageId": f"run-{wanted}"})
+        assert (response.status_code, response.json()["code"]) == (400, "unknown_message")
+    assert one.items.count() == 2 and Run.objects.filter(thread=one).count() == 1
+    mine = {"id": "one", "messages": [message], "trigger": "regenerate-message"}
+    again = post_json(client, "/api/chat", {**mine, "messageId": f"run-{one.runs.get().pk}"})
+    assert again.status_code == 200 and ui_parts(body(again))[-1] == "[DONE]"
+    assert one.items.count() == 2 and Run.objects.filter(thread=one).count() == 2
