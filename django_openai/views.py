@@ -42,7 +42,7 @@ from .services.runs import (
     open_stream,
 )
 from .services.threads import ThreadBusy, ThreadError, add_message, pop_item
-from .streaming import sse_response
+from .streaming import message_id, sse_response
 from .tools import ToolNotFound
 
 __all__ = ["ChatView", "StreamViewError", "ThreadStreamView"]
@@ -98,9 +98,12 @@ def ui_message_text(messages: Any) -> str:
     parts = last.get("parts")
     if not isinstance(parts, list):
         raise StreamViewError(400, "invalid_messages", 'The user\'s message needs its "parts".')
-    text = "".join(
-        str(part.get("text") or "") for part in parts if isinstance(part, dict) and part.get("type") == "text"
-    )
+    texts: list[Any] = [
+        part.get("text") for part in parts if isinstance(part, dict) and part.get("type") == "text"
+    ]
+    if not all(isinstance(text, str) for text in texts):
+        raise StreamViewError(400, "invalid_messages", 'The "text" of a text part must be a string.')
+    text = "".join(texts)
     if not text.strip():
         raise StreamViewError(400, "empty_message", "The user's message has no text.")
     return text
@@ -234,7 +237,7 @@ class ChatView(_StreamView):
     """The AI SDK's ``useChat`` (``ai`` 5): ``POST`` as its ``DefaultChatTransport`` sends it, and
     ``GET <chat id>/stream`` to resume (its ``resume: true``), answered with the UI message stream.
 
-    The chat id maps to one of the user's threads: an id of digits is a thread's primary key (a
+    The chat id maps to one of the user's threads: an id of (ASCII) digits is a thread's primary key (a
     page that got it from the server); any other id (``useChat`` makes one up) names the user's
     thread whose ``metadata["chat_id"]`` it is, created on its first message with the assistant of
     the body's ``assistant`` or the view's. Only the last message of ``messages`` is taken (the
@@ -245,7 +248,7 @@ class ChatView(_StreamView):
     http_method_names = ["get", "post", "options"]
 
     def find_thread(self, request: HttpRequest, chat_id: str) -> Thread | None:
-        if chat_id.isdigit():
+        if chat_id.isascii() and chat_id.isdigit():  # "²" is a digit to isdigit() but no int
             return self.get_thread(request, int(chat_id))
         return self.get_queryset().filter(metadata__chat_id=chat_id).order_by("pk").first()
 
@@ -258,7 +261,9 @@ class ChatView(_StreamView):
             owner_id=request.user.pk, assistant=assistant, metadata={"chat_id": chat_id}
         )
 
-    def post(self, request: HttpRequest) -> HttpResponseBase:
+    def post(self, request: HttpRequest, chat_id: str | None = None) -> HttpResponseBase:
+        if chat_id is not None:  # <chat id>/stream is only read (resumed), never posted to
+            return HttpResponse(status=405)
         body = _json_body(request)
         chat_id = body.get("id")
         if not isinstance(chat_id, str) or not chat_id or len(chat_id) > MAX_CHAT_ID:
@@ -283,9 +288,22 @@ class ChatView(_StreamView):
             if thread.archived:
                 raise StreamViewError(400, "thread_archived", f"The chat {chat_id!r} is archived.")
             if trigger == "regenerate-message":
+                self.check_regenerated(thread, body.get("messageId"))
                 self.forget_last_answer(thread)
             events = self.start(thread, assistant, text)
         return self.respond(events, "ui")
+
+    def check_regenerated(self, thread: Thread, wanted: Any) -> None:
+        """The answer useChat asks to regenerate, when it is one of the server's (``run-<id>``,
+        from the stream's ``start``), must be this chat's last: only that one is answered again.
+        Another chat's answer, another user's or none is refused alike (nothing tells them apart)."""
+        if wanted is None or (isinstance(wanted, str) and not wanted.startswith("run-")):
+            return  # an id the page made up for the answer: the last answer is the one meant
+        last = thread.runs.order_by("-pk").values_list("pk", flat=True).first()
+        if last is None or wanted != message_id(last):
+            raise StreamViewError(
+                400, "unknown_message", f"No answer {wanted!r} to regenerate: only the chat's last one."
+            )
 
     def forget_last_answer(self, thread: Thread) -> None:
         """Remove what answered the last user message, so that it is answered again."""

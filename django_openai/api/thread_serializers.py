@@ -150,7 +150,7 @@ class AssistantRefField(serializers.CharField):
     def to_internal_value(self, data: Any) -> Any:
         value = str(super().to_internal_value(data)).strip()
         found = Assistant.objects.filter(slug=value).first()
-        if found is None and value.isdigit():
+        if found is None and value.isdecimal():
             found = Assistant.objects.filter(pk=int(value)).first()
         if found is None:
             raise serializers.ValidationError(f"no assistant {value!r} (give its slug or its id).")

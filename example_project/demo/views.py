@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -104,7 +104,10 @@ def gateway(request: HttpRequest) -> HttpResponse:
     new_key = ""
     form = KeyForm(request.POST or None)
     if request.method == "POST" and "revoke" in request.POST:
-        key = get_object_or_404(GatewayKey, pk=request.POST["revoke"], user=request.user)
+        wanted = request.POST["revoke"]
+        if not wanted.isdecimal():  # a key's id; anything else would fail in the query
+            raise Http404
+        key = get_object_or_404(GatewayKey, pk=int(wanted), user=request.user)
         revoke_key(key)
         return redirect("gateway")
     if request.method == "POST" and form.is_valid():

@@ -167,6 +167,15 @@ def test_a_bad_items_status(alice, users):
     assert response.status_code == 400 and "status must be succeeded, failed" in response.json()["status"][0]
 
 
+def test_superscript_digits_in_a_batchs_items_are_a_400(alice, users):
+    """ "²" is a digit to str.isdigit() but no number to int()."""
+    Batch.objects.create(openai_id="batch_1", endpoint=CHAT, owner=users["a"])
+    response = alice.get(API + "batches/batch_1/items/", {"status": "²"})
+    assert response.status_code == 400 and "status must be succeeded, failed" in response.json()["status"][0]
+    response = alice.get(API + "batches/batch_1/items/", {"after": "²"})
+    assert response.status_code == 400 and "after" in response.json()
+
+
 def test_an_unreachable_api_is_a_502_without_the_key(alice, users, settings):
     settings.DJANGO_OPENAI = {
         "CLIENTS": {

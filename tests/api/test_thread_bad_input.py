@@ -144,3 +144,18 @@ def test_bad_threads(alice, thread, body, field, words):
 def test_bad_item_list_parameters(alice, thread, params, key):
     response = alice.get(API + f"threads/{thread.pk}/items/", params)
     assert response.status_code == 400 and key in response.json()
+
+
+@pytest.mark.parametrize("number", ["²", "¹²"])  # digits to str.isdigit(), but not to int()
+def test_a_superscript_number_is_a_400_not_a_500(alice, staff, thread, number):
+    for path in ["threads/", f"threads/{thread.pk}/items/", f"threads/{thread.pk}/runs/", "uploads/"]:
+        response = alice.get(API + path, {"after": number})
+        assert response.status_code == 400 and "after" in response.json(), (path, response.content)
+    versions = staff.get(API + "assistants/helper/versions/", {"after": number})
+    assert versions.status_code == 400 and "after" in versions.json()
+    for body in [{"assistant": number}]:
+        created = alice.post(API + "threads/", body, format="json")
+        assert created.status_code == 400 and "no assistant" in json.dumps(created.json()["assistant"])
+        run = alice.post(runs_of(thread), body, format="json")
+        assert run.status_code == 400 and "no assistant" in json.dumps(run.json()["assistant"])
+    nothing_created(thread)

@@ -114,3 +114,25 @@ def test_admin_answers_junk_parameters_without_a_500(client, path):
 def test_webhook_endpoint_answers_junk_with_a_client_error(client, method, path, body):
     response = getattr(client, method)(path, body, content_type="application/json")
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("revoke", ["not-a-number", "", "1.5", "²"])
+def test_revoking_a_gateway_key_that_is_no_number_is_a_404(client, alice, revoke):
+    response = client.post("/gateway/", {"revoke": revoke})
+    assert response.status_code == 404
+    assert not GatewayKey.objects.exists()
+
+
+def test_the_session_posts_of_the_chat_need_the_csrf_token(alice):
+    """The chat's POSTs ride on the session cookie: without the CSRF token they are refused."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    helper = Assistant.objects.create(name="Helper", slug="helper", model="gpt-4.1-mini")
+    thread = Thread.objects.create(owner=alice, assistant=helper)
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    chat = strict.post("/api/chat", {"id": "c", "messages": [message]}, content_type="application/json")
+    stream = strict.post(f"/chat/{thread.pk}/stream/", {"message": "hi"}, content_type="application/json")
+    assert chat.status_code == 403 and stream.status_code == 403
+    assert not thread.items.exists() and Thread.objects.count() == 1

@@ -318,3 +318,56 @@ def test_usechat_ids_ownership_and_bad_input(client, alice, bob, assistant, fake
     assert not Thread.objects.filter(owner=bob).exists()
     client.logout()
     assert post_json(client, "/api/chat", {"id": "c", "messages": [message]}).status_code == 403
+
+
+def test_a_chat_id_of_non_ascii_digits_is_a_name_not_a_key(client, alice, assistant, fake):
+    """ "²" passes str.isdigit() but is no integer: it names a chat as any other id does."""
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    response = post_json(client, "/api/chat", {"id": "²", "messages": [message]})
+    assert response.status_code == 200
+    ui_parts(body(response))
+    assert Thread.objects.get(owner=alice, metadata__chat_id="²")
+    assert client.get("/api/chat/²/stream").status_code == 204
+    assert client.get("/api/chat/³/stream").status_code == 404
+
+
+def test_a_post_to_a_chats_stream_url_is_a_405(client, alice, assistant, fake):
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    response = post_json(client, "/api/chat/abc/stream", {"id": "abc", "messages": [message]})
+    assert response.status_code == 405
+    assert not Thread.objects.exists()
+
+
+@pytest.mark.parametrize("text", [{"a": 1}, ["hi"], 42, True])
+def test_a_usechat_text_part_whose_text_is_no_string_is_a_400(client, alice, assistant, fake, text):
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": text}]}
+    response = post_json(client, "/api/chat", {"id": "typed", "messages": [message]})
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_messages")
+    assert not Thread.objects.exists()
+
+
+def test_regenerating_a_message_of_another_chat_is_a_400_that_changes_nothing(
+    client, alice, bob, assistant, fake
+):
+    """useChat names the answer to regenerate (run-<id>, from the stream's start part): an answer
+    that is not this chat's last, or another user's, is refused alike, the chat left as it was."""
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    client.force_login(bob)
+    ui_parts(body(post_json(client, "/api/chat", {"id": "bobs", "messages": [message]})))
+    bobs_run = Run.objects.get()
+    client.force_login(alice)
+    for chat in ("one", "two"):
+        ui_parts(body(post_json(client, "/api/chat", {"id": chat, "messages": [message]})))
+    one, two = (Thread.objects.get(owner=alice, metadata__chat_id=c) for c in ("one", "two"))
+    for wanted in (bobs_run.pk, two.runs.get().pk, 10**6):
+        regenerate = {"id": "one", "messages": [message], "trigger": "regenerate-message"}
+        response = post_json(client, "/api/chat", {**regenerate, "messageId": f"run-{wanted}"})
+        assert (response.status_code, response.json()["code"]) == (400, "unknown_message")
+    assert one.items.count() == 2 and Run.objects.filter(thread=one).count() == 1
+    mine = {"id": "one", "messages": [message], "trigger": "regenerate-message"}
+    again = post_json(client, "/api/chat", {**mine, "messageId": f"run-{one.runs.get().pk}"})
+    assert again.status_code == 200 and ui_parts(body(again))[-1] == "[DONE]"
+    assert one.items.count() == 2 and Run.objects.filter(thread=one).count() == 2

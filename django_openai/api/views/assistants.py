@@ -104,7 +104,7 @@ class AssistantVersions(AssistantView):
     pagination_class = ListPagination
 
     def cursor_pk(self, after: str, queryset: Any) -> int | None:
-        if not after.isdigit():
+        if not after.isdecimal():
             return None
         return queryset.order_by().filter(number=int(after)).values_list("pk", flat=True).first()
 

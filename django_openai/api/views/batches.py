@@ -118,7 +118,7 @@ def filter_by_result(items: QuerySet[BatchItem], wanted: str | None) -> QuerySet
         return items.filter(succeeded)
     if wanted == "failed":
         return items.exclude(succeeded)
-    if wanted.isdigit() and 100 <= int(wanted) <= 599:
+    if wanted.isdecimal() and 100 <= int(wanted) <= 599:
         return items.filter(status_code=int(wanted))
     raise ValidationError(
         {"status": [f"status must be succeeded, failed or an HTTP status code, not {wanted!r}."]}
@@ -132,7 +132,7 @@ class BatchItems(RemoteObjectView):
 
     def cursor_pk(self, after: str, queryset: Any) -> int | None:
         # The items are one batch's, which the view has found already: an id is its own cursor.
-        return int(after) if after.isdigit() else None
+        return int(after) if after.isdecimal() else None
 
     @document(
         summary="A batch's results, paged (keyset: constant time at any depth)",

@@ -123,7 +123,7 @@ class UploadList(APIView):
     pagination_class = ListPagination
 
     def cursor_pk(self, after: str, queryset: Any) -> int | None:
-        return int(after) if after.isdigit() and queryset.filter(pk=int(after)).exists() else None
+        return int(after) if after.isdecimal() and queryset.filter(pk=int(after)).exists() else None
 
     @document(
         summary="List your large uploads and their progress",

@@ -54,7 +54,7 @@ class RunList(AsyncAPIView, ThreadScoped):
         return super().perform_content_negotiation(request, force=True)
 
     def cursor_pk(self, after: str, queryset: Any) -> int | None:
-        return int(after) if after.isdigit() and queryset.filter(pk=int(after)).exists() else None
+        return int(after) if after.isdecimal() and queryset.filter(pk=int(after)).exists() else None
 
     def _page(self) -> Any:
         thread = self.get_thread()

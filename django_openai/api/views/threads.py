@@ -43,7 +43,7 @@ class ThreadList(APIView):
     pagination_class = ListPagination
 
     def cursor_pk(self, after: str, queryset: Any) -> int | None:
-        return int(after) if after.isdigit() and queryset.filter(pk=int(after)).exists() else None
+        return int(after) if after.isdecimal() and queryset.filter(pk=int(after)).exists() else None
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()
@@ -141,7 +141,7 @@ class ThreadItems(ThreadScoped):
     pagination_class = PositionPagination
 
     def cursor_pk(self, after: str, queryset: Any) -> int | None:
-        if not after.isdigit():
+        if not after.isdecimal():
             return None
         return queryset.order_by().filter(pk=int(after)).values_list("position", flat=True).first()
 
