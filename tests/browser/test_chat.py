@@ -174,11 +174,22 @@ def test_stop_keeps_the_partial_answer_and_a_reload_shows_it(chat, shots):
 def test_a_tool_call_shows_while_it_runs_and_after_a_reload(chat, shots):
     thread = start_thread(chat, "Weather desk")
     send(chat, "What is the weather in Paris?")
+    # The call shows before the answer that uses its result has begun. The page is looked at in
+    # the frame where the card first appears (polled in the page itself, every animation frame),
+    # so a busy test process reading late cannot see the answer's first words arrive meanwhile.
+    seen = chat.wait_for_function(
+        """() => {
+            const card = document.querySelector("#transcript .tool");
+            if (!card) return null;
+            const bodies = document.querySelectorAll("#transcript .message.assistant .body");
+            const answer = bodies.length ? bodies[bodies.length - 1].innerText.trim() : "";
+            return {answer, summary: card.querySelector("summary").innerText};
+        }""",
+        polling="raf",
+        timeout=10_000,
+    ).json_value()
+    assert seen["answer"] == "" and "weather" in seen["summary"]
     card = chat.locator("#transcript .tool").first
-    card.wait_for(timeout=10_000)
-    # The call shows before the answer that uses its result has begun.
-    assert chat.locator("#transcript .message.assistant .body").last.inner_text().strip() == ""
-    assert "weather" in card.locator("summary").inner_text()
     wait_until_done(chat)
     output = card.locator(".output").inner_text()
     assert re.fullmatch(r"\d+°C and [a-z ]+ in Paris", output), output
