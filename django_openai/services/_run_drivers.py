@@ -28,7 +28,13 @@ def error_of(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, OpenAIError):
         code = getattr(exc, "code", None) or type(exc).__name__
         return {"code": str(code), "message": str(exc)[:2000]}
-    return {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:2000]}
+    # Any other exception is raised on to whoever drives the run, which logs it with its traceback.
+    # Its text is not kept: the run's error reaches its readers (events, the API), and the text
+    # of an arbitrary exception may hold what they must not see (a database URL, a path, a value).
+    return {
+        "code": "internal_error",
+        "message": f"The run failed on the server ({type(exc).__name__}); the details are in its log.",
+    }
 
 
 def _refused(job: RunJob, exc: BaseException) -> None:

@@ -299,3 +299,20 @@ def test_a_run_refused_before_any_request_records_no_usage(fake, thread):
     thread.add_message("hi")
     thread.run(temperature=7)  # refused by the server: a round was sent, so it is recorded
     assert UsageRecord.objects.get().status == "error"
+
+
+def test_an_internal_error_ends_the_run_without_its_text(fake, thread, monkeypatch, caplog):
+    """The run's error reaches its readers (events, the API): an arbitrary exception's text, which
+    may hold a database URL or a value, stays in the raised exception and the server's log."""
+    from django_openai.services._run_job import RunJob
+
+    def broken(self):
+        raise RuntimeError("could not reach postgres://app:s3cret@db.internal/prod")
+
+    monkeypatch.setattr(RunJob, "next_request", broken)
+    thread.add_message("hi")
+    with pytest.raises(RuntimeError, match="s3cret"):
+        thread.run()
+    run = thread.runs.get()
+    assert (run.status, run.error["code"]) == ("failed", "internal_error")
+    assert "s3cret" not in run.error["message"] and "RuntimeError" in run.error["message"]
