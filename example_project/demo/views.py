@@ -130,6 +130,7 @@ class BatchForm(forms.Form):
     count = forms.IntegerField(label="Questions", min_value=1, max_value=1000, initial=20)
 
 
+@login_required  # a batch costs money on a real server: no anonymous visitor starts one
 @require_http_methods(["GET", "POST"])
 def batches(request: HttpRequest) -> HttpResponse:
     form = BatchForm(request.POST if request.method == "POST" else None)
@@ -154,6 +155,7 @@ def batches(request: HttpRequest) -> HttpResponse:
     return render(request, "demo/batches.html", context, status=400 if form.errors else 200)
 
 
+@login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(Batch, pk=pk)
     return render(

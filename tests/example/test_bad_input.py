@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("example
         (None, "This field is required."),
     ],
 )
-def test_batch_form_refuses_a_bad_count_with_a_message(client, use_openai_fake, count, message):
+def test_batch_form_refuses_a_bad_count_with_a_message(client, alice, use_openai_fake, count, message):
     fake = use_openai_fake()
     response = client.post("/batches/", {} if count is None else {"count": count})
     assert response.status_code == 400
@@ -31,7 +31,7 @@ def test_batch_form_refuses_a_bad_count_with_a_message(client, use_openai_fake, 
     assert not Batch.objects.exists() and not fake.requests  # nothing was sent, nothing stored
 
 
-def test_batch_form_shows_an_api_error(client, use_openai_fake):
+def test_batch_form_shows_an_api_error(client, alice, use_openai_fake):
     fake = use_openai_fake()
     fake.faults.add("POST", "/files", status=503, body={"error": {"message": "Upstream is down."}})
     response = client.post("/batches/", {"count": "3"})
@@ -40,8 +40,16 @@ def test_batch_form_shows_an_api_error(client, use_openai_fake):
     assert not Batch.objects.exists()
 
 
-def test_batch_page_of_an_unknown_batch_is_a_404(client):
+def test_batch_page_of_an_unknown_batch_is_a_404(client, alice):
     assert client.get("/batches/999999/").status_code == 404
+
+
+def test_an_anonymous_visitor_starts_no_batch(client, use_openai_fake):
+    fake = use_openai_fake()
+    response = client.post("/batches/", {"count": "3"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/batches/").status_code == 302
+    assert not Batch.objects.exists() and not fake.requests
 
 
 @pytest.fixture

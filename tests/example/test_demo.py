@@ -168,7 +168,7 @@ def test_seeding_twice_reuses_what_exists_and_follows_the_demo_model(capsys):
     assert helper.model == "llama3.2" and helper.version == 2
 
 
-def test_batch_page_runs_a_batch_with_the_worker_tasks(client, use_openai_fake):
+def test_batch_page_runs_a_batch_with_the_worker_tasks(client, alice, use_openai_fake):
     fake = use_openai_fake()
     response = client.post("/batches/", {"count": "12"})
     batch = Batch.objects.get()

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from example_project.machine_time_zone import machine_time_zone
 
@@ -274,5 +275,7 @@ def test_example_settings_use_the_machine_time_zone(tmp_path):
 @pytest.mark.urls("example_project.urls")
 def test_demo_pages_say_which_time_zone_they_show(client, settings):
     settings.TIME_ZONE = "Asia/Tokyo"
-    for path in ("/accounts/login/", "/batches/"):
+    assert "Times are in Asia/Tokyo" in client.get("/accounts/login/").content.decode()
+    client.force_login(get_user_model().objects.create_user("tz", password="a-long-password"))
+    for path in ("/", "/batches/"):
         assert "Times are in Asia/Tokyo" in client.get(path).content.decode()
