@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -33,6 +33,7 @@ from django.views import View
 
 from .downloads import is_asgi
 from .models import Assistant, Thread
+from .services.assistants import usable_assistants
 from .services.runs import (
     AsyncRun,
     RunStream,
@@ -141,16 +142,14 @@ class _StreamView(View):
         return thread
 
     def get_assistant(self, request: HttpRequest, slug: Any) -> Assistant | None:
-        """The assistant a request names (its slug): a shared one or the user's own."""
+        """The assistant a request names (its slug): a shared one, the user's own, any for staff."""
         if slug in (None, ""):
             slug = self.assistant
             if slug is None:
                 return None
         if not isinstance(slug, str):
             raise StreamViewError(400, "invalid_assistant", '"assistant" must be an assistant\'s slug.')
-        found = Assistant.objects.filter(
-            Q(owner__isnull=True) | Q(owner_id=request.user.pk), slug=slug
-        ).first()
+        found = usable_assistants(request.user).filter(slug=slug).first()
         if found is None:
             raise StreamViewError(400, "unknown_assistant", f"No assistant {slug!r}.")
         return found

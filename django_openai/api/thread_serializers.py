@@ -14,7 +14,7 @@ from rest_framework import serializers
 from ..conf import app_settings
 from ..models import Assistant, AssistantVersion, Run, Thread, ThreadItem
 from ..models.threads import Backend
-from ..services.assistants import check_settings
+from ..services.assistants import check_settings, usable_assistants
 from ..services.threads import ROLES
 from ..streaming import PROTOCOLS
 from .serializers import JSONObjectField, StrictInput, StrictSerializer
@@ -145,13 +145,16 @@ class AssistantVersionSerializer(serializers.ModelSerializer):
 
 
 class AssistantRefField(serializers.CharField):
-    """An assistant named by its slug or its id."""
+    """An assistant named by its slug or its id: one the requesting user may use
+    (``services.assistants.usable_assistants``); another user's is as unknown as a missing one."""
 
     def to_internal_value(self, data: Any) -> Any:
         value = str(super().to_internal_value(data)).strip()
-        found = Assistant.objects.filter(slug=value).first()
+        request = self.context.get("request")
+        usable = usable_assistants(getattr(request, "user", None))
+        found = usable.filter(slug=value).first()
         if found is None and value.isdecimal():
-            found = Assistant.objects.filter(pk=int(value)).first()
+            found = usable.filter(pk=int(value)).first()
         if found is None:
             raise serializers.ValidationError(f"no assistant {value!r} (give its slug or its id).")
         return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
 from ..models import Assistant, AssistantVersion
@@ -26,6 +27,7 @@ __all__ = [
     "run_settings",
     "save_assistant",
     "snapshot_changes",
+    "usable_assistants",
 ]
 
 #: Overrides that change the assistant's own settings (the rest go to the request as given).
@@ -42,6 +44,18 @@ SETTING_OVERRIDES = (
 )
 #: Hosted tools that take vector stores from the assistant's ``tool_resources``.
 _RESOURCE_TOOLS = {"file_search": "vector_store_ids"}
+
+
+def usable_assistants(user: Any) -> QuerySet[Assistant]:
+    """The assistants a user's threads and runs may name: the shared ones (no owner), the user's
+    own, and every one for staff. One rule for the API and the streaming views; another user's
+    assistant is as unknown as one that does not exist."""
+    assistants = Assistant.objects.all()
+    if user is not None and user.is_authenticated and user.is_staff:
+        return assistants
+    if user is None or not user.is_authenticated:
+        return assistants.filter(owner__isnull=True)
+    return assistants.filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
 
 
 def json_schema_format(response_format: Any) -> dict[str, Any] | None:

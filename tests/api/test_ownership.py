@@ -174,7 +174,22 @@ def test_another_users_thread_is_not_found_through_a_run_of_ones_own(alice, bob,
     assert response.status_code == 404
 
 
-def test_another_users_assistant_may_be_named_in_a_thread(bob, owned_rows):
-    """Assistants are shared configurations: a user's thread may use any of them by slug."""
-    response = bob.post(API + "threads/", {"assistant": "alice-helper"}, format="json")
-    assert response.status_code == 201 and response.json()["assistant"] == "alice-helper"
+def test_another_users_assistant_is_unknown_to_a_thread_or_a_run(bob, owned_rows):
+    """A user's own assistant is private: named by another user it is as unknown as a missing one
+    (the same 400, whatever the slug), for a new thread, a changed thread and a run."""
+    missing = bob.post(API + "threads/", {"assistant": "no-such-assistant"}, format="json")
+    taken = bob.post(API + "threads/", {"assistant": "alice-helper"}, format="json")
+    assert missing.status_code == taken.status_code == 400
+    assert taken.json()["assistant"] == ["no assistant 'alice-helper' (give its slug or its id)."]
+    assert missing.json()["assistant"] == ["no assistant 'no-such-assistant' (give its slug or its id)."]
+    by_id = bob.post(API + "threads/", {"assistant": str(owned_rows["assistant"].pk)}, format="json")
+    assert by_id.status_code == 400
+    assert not Thread.objects.filter(owner__username="bob").exists()
+
+    shared = Assistant.objects.create(name="Shared", slug="shared-helper", model="gpt-4.1-mini")
+    created = bob.post(API + "threads/", {"assistant": shared.slug}, format="json")
+    assert created.status_code == 201 and created.json()["assistant"] == "shared-helper"
+    thread_url = API + f"threads/{created.json()['id']}/"
+    assert bob.patch(thread_url, {"assistant": "alice-helper"}, format="json").status_code == 400
+    run = bob.post(thread_url + "runs/", {"assistant": "alice-helper"}, format="json")
+    assert run.status_code == 400 and "assistant" in run.json()

@@ -62,7 +62,10 @@ class AssistantList(AssistantView):
     def post(self, request: Request) -> Response:
         form = AssistantSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        assistant = Assistant(owner_id=request.user.pk, **form.validated_data)
+        # Staff make shared assistants, which every user's threads may use; others (where
+        # ASSISTANT_PERMISSION_CLASSES lets them in) make their own.
+        owner = None if request.user.is_staff else request.user.pk
+        assistant = Assistant(owner_id=owner, **form.validated_data)
         save_assistant(assistant)
         return Response(AssistantSerializer(assistant).data, status=status.HTTP_201_CREATED)
 

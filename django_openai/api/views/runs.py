@@ -70,7 +70,7 @@ class RunList(AsyncAPIView, ThreadScoped):
     def _prepare(self, request: Request) -> tuple[Any, dict[str, Any]]:
         """The thread (the user's own) and the validated input: database work, in one hop."""
         thread = self.get_thread()
-        form = RunCreateSerializer(data=request.data)
+        form = RunCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         return thread, dict(form.validated_data)
 

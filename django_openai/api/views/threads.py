@@ -71,7 +71,7 @@ class ThreadList(APIView):
         responses=with_errors({201: ThreadSerializer}, 400),
     )
     def post(self, request: Request) -> Response:
-        form = ThreadCreateSerializer(data=request.data)
+        form = ThreadCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
         thread = Thread.objects.create(
@@ -104,7 +104,7 @@ class ThreadDetail(ThreadScoped):
     )
     def patch(self, request: Request, thread_id: int) -> Response:
         thread = self.get_thread()
-        form = ThreadUpdateSerializer(data=request.data)
+        form = ThreadUpdateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         archived = data.pop("archived", None)
