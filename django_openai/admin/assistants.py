@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString
 from ..models import Assistant, AssistantVersion
 from ..services.assistants import Change, save_assistant, snapshot_changes
 from .assistant_form import AssistantForm
-from .base import link
+from .base import ReadOnlyAdmin, link
 from .display import pretty_json, when
 
 #: How many of its newest versions an assistant's page shows; the rest are a link away.
@@ -201,7 +201,7 @@ class AssistantAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssistantVersion)
-class AssistantVersionAdmin(admin.ModelAdmin):
+class AssistantVersionAdmin(ReadOnlyAdmin):
     """Versions are frozen: listed (with the fields each changed) and shown, never edited."""
 
     list_display = ("__str__", "assistant", "number", "created", "changed", "runs_link")
@@ -209,18 +209,8 @@ class AssistantVersionAdmin(admin.ModelAdmin):
     search_fields = ("assistant__name", "=assistant__slug")
     list_select_related = ("assistant",)
     ordering = ("assistant", "-number")
-    show_full_result_count = False
     fields = ("assistant_link", "number", "created", "changes", "snapshot_json", "runs_link")
     readonly_fields = fields
-
-    class Media:
-        css = {"all": ("django_openai/admin.css",)}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # runs point at them: what a run ran with stays explainable

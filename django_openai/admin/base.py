@@ -145,6 +145,22 @@ class OperationsMixin(admin.ModelAdmin):
             self.message_user(request, failure, messages.ERROR)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin shows and never adds nor edits (results, events, versions, usage): what
+    changes them is the app's own verbs. Lists skip the full count, which reads the whole table."""
+
+    show_full_result_count = False
+
+    class Media:
+        css = {"all": ("django_openai/admin.css",)}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class RemoteObjectAdmin(OperationsMixin):
     """The admin of a mirror; also the default page of a kind that has no admin of its own.
 

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from ..models import Batch, BatchItem, BatchResultProblem
 from ..services import batches as services
-from .base import RemoteObjectAdmin, link
+from .base import ReadOnlyAdmin, RemoteObjectAdmin, link
 from .display import folded_json, progress
 
 #: How many results and problems the batch page shows; the rest are a link away.
@@ -268,19 +268,6 @@ class ItemResultFilter(admin.SimpleListFilter):
         if self.value() == "failed":
             return queryset.exclude(succeeded)
         return queryset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    class Media:
-        css = {"all": ("django_openai/admin.css",)}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(BatchItem)

@@ -12,8 +12,7 @@ from django.utils.safestring import SafeString
 
 from ..models import FineTuningCheckpoint, FineTuningEvent, FineTuningJob
 from ..services import fine_tuning as services
-from .base import RemoteObjectAdmin, link
-from .batches import ReadOnlyAdmin
+from .base import ReadOnlyAdmin, RemoteObjectAdmin, link
 from .display import progress, when
 
 #: How many of the newest events the job's page lists; the rest are a link away.

@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 from ..models import RemoteObject, Run, Thread, ThreadItem
 from ..services import runs as run_services
 from ..services import threads as thread_services
-from .base import OperationsMixin, RemoteObjectAdmin, link
+from .base import OperationsMixin, ReadOnlyAdmin, RemoteObjectAdmin, link
 from .display import badge, pretty_json, when
 from .transcript import page_number, page_of, transcript_page
 
@@ -223,7 +223,7 @@ class ThreadAdmin(OperationsMixin):
 
 
 @admin.register(ThreadItem)
-class ThreadItemAdmin(admin.ModelAdmin):
+class ThreadItemAdmin(ReadOnlyAdmin):
     """Items one by one (``?thread__id__exact=``, ``?run__id__exact=``); a thread's page is the
     transcript, and each item there links here for the whole of it."""
 
@@ -231,7 +231,6 @@ class ThreadItemAdmin(admin.ModelAdmin):
     list_filter = ("type", "role", "status")
     search_fields = ("text", "=call_id", "=remote_id")
     list_select_related = ("thread",)
-    show_full_result_count = False
     list_per_page = 100
     ordering = ("thread", "position")
     fields = (
@@ -251,15 +250,6 @@ class ThreadItemAdmin(admin.ModelAdmin):
         "created",
     )
     readonly_fields = fields
-
-    class Media:
-        css = {"all": ("django_openai/admin.css",)}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # positions are dense: an item goes by the thread's own verbs

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 
 from ..models import UsageRecord
 from ..services.usage import THREAD_RUN, UsageGroup, UsageSummary, usage_summary
+from .base import ReadOnlyAdmin
 from .charts import stacked_bars
 from .display import badge, owner_search, when
 from .filters import DateRangeFilter
@@ -49,7 +50,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(admin.ModelAdmin):
+class UsageRecordAdmin(ReadOnlyAdmin):
     list_display = (
         "moment",
         "user",
@@ -76,19 +77,9 @@ class UsageRecordAdmin(admin.ModelAdmin):
     search_fields = ("=model", "=upstream_request_id", owner_search(), "=key__prefix")
     list_select_related = ("user", "key")
     list_per_page = 100
-    show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per choice would read the table once per filter
     change_list_template = "django_openai/admin/usage_change_list.html"
     readonly_fields = [f.name for f in UsageRecord._meta.fields if f.name != "id"]
-
-    class Media:
-        css = {"all": ("django_openai/admin.css",)}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # budgets are sums of these rows
