@@ -188,11 +188,15 @@ class RemoteObjectAdmin(OperationsMixin):
         return False
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if self.fields:  # a kind's own admin lays out its page; the raw object comes last
+            return [*self.fields, "remote_object"]
         own = ("data", "status", "openai_id", "status_badge", "remote_id", "remote_object")
         fields = [f for f in super().get_fields(request, obj) if f not in own]
         return ["status_badge", "remote_id", *fields, "remote_object"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if self.fields:
+            return self.get_fields(request, obj)
         return [*super().get_readonly_fields(request, obj), "status_badge", "remote_id", "remote_object"]
 
     @admin.display(description="remote id", ordering="openai_id")

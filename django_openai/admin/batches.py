@@ -86,12 +86,6 @@ class BatchAdmin(RemoteObjectAdmin):
         "client_alias",
     )
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*self.fields, "remote_object"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.may_act(request)
 

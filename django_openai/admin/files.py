@@ -35,6 +35,7 @@ class FileAdmin(RemoteObjectAdmin):
     actions = ["refresh_from_api", "create_batch", "start_fine_tune", "delete_remotely"]
     object_actions = ("refresh_from_api", "create_batch", "start_fine_tune")
     fields = (
+        "status_badge",
         "remote_id",
         "filename",
         "purpose",
@@ -48,12 +49,6 @@ class FileAdmin(RemoteObjectAdmin):
         "owner",
         "download",
     )
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["status_badge", *self.fields, "remote_object"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.may_act(request)

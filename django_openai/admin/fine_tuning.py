@@ -74,12 +74,6 @@ class FineTuningJobAdmin(RemoteObjectAdmin):
         "client_alias",
     )
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*self.fields, "remote_object"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
-
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[FineTuningJob]:
         # Each job's step of total in the list's one query (FineTuningJob.objects.with_progress).
         return FineTuningJob.objects.with_progress().select_related(
