@@ -17,6 +17,10 @@ from asgiref.sync import async_to_sync
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 
+from .models import Batch, File
+from .services import exports
+from .services import files as file_services
+
 
 def is_asgi(request: Any) -> bool:
     return isinstance(getattr(request, "_request", request), ASGIRequest)
@@ -45,6 +49,28 @@ def streamed_download(
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # a proxy passes chunks on as they come
     return response
+
+
+def file_download(request: Any, file: File) -> StreamingHttpResponse:
+    """A mirrored file's content, relayed from the API (the admin's and the API's download)."""
+    return streamed_download(
+        request,
+        sync_chunks=lambda: file_services.file_content(file),
+        async_chunks=lambda: file_services.afile_content(file),
+        content_type="application/octet-stream",
+        filename=file.filename or file.openai_id,
+    )
+
+
+def batch_results_download(request: Any, batch: Batch, fmt: str) -> StreamingHttpResponse:
+    """A batch's stored results in ``fmt`` (a key of ``exports.EXPORT_FORMATS``)."""
+    return streamed_download(
+        request,
+        sync_chunks=lambda: exports.export_batch_results(batch, fmt),
+        async_chunks=lambda: exports.aexport_batch_results(batch, fmt),
+        content_type=exports.EXPORT_FORMATS[fmt][0],
+        filename=exports.export_filename(batch, fmt),
+    )
 
 
 async def _awaited(started: Awaitable[AsyncIterator[bytes]]) -> AsyncIterator[bytes]:

@@ -83,19 +83,13 @@ class FileAdmin(RemoteObjectAdmin):
     def content_view(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
         from django.core.exceptions import PermissionDenied
 
-        from ..downloads import streamed_download
+        from ..downloads import file_download
 
         file = self.get_object(request, object_id)
         if file is None or not self.has_view_permission(request, file):
             raise PermissionDenied
         try:
-            return streamed_download(
-                request,
-                sync_chunks=lambda: services.file_content(file),
-                async_chunks=lambda: services.afile_content(file),
-                content_type="application/octet-stream",
-                filename=file.filename or file.openai_id,
-            )
+            return file_download(request, file)
         except APIError as exc:
             self.message_user(request, f"{file.openai_id} could not be downloaded: {exc}", messages.ERROR)
             from django.http import HttpResponseRedirect

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
-from ..downloads import streamed_download
+from ..downloads import batch_results_download
 from ..models import Batch, File, FineTuningJob, GatewayKey, Upload
 from ..services import batches as batch_services
 from ..services import exports
@@ -187,13 +187,7 @@ def results_view(model_admin: Any, request: HttpRequest, object_id: str, fmt: st
         or fmt not in exports.EXPORT_FORMATS
     ):
         raise PermissionDenied
-    return streamed_download(
-        request,
-        sync_chunks=lambda: exports.export_batch_results(batch, fmt),
-        async_chunks=lambda: exports.aexport_batch_results(batch, fmt),
-        content_type=exports.EXPORT_FORMATS[fmt][0],
-        filename=exports.export_filename(batch, fmt),
-    )
+    return batch_results_download(request, batch, fmt)
 
 
 # -- fine-tuning --------------------------------------------------------------------------------

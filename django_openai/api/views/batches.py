@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ...downloads import streamed_download
+from ...downloads import batch_results_download
 from ...models import Batch, BatchItem, File
 from ...services import batches as services
 from ...services import exports
@@ -160,13 +160,7 @@ class BatchResults(RemoteObjectView):
         if batch.results_ingested_at is None and not BatchItem.objects.filter(batch_id=batch.pk).exists():
             raise NotFound(f"batch {batch.openai_id} has no stored results yet (it is {batch.status}).")
         fmt = self.export_format
-        return streamed_download(
-            request,
-            sync_chunks=lambda: exports.export_batch_results(batch, fmt),
-            async_chunks=lambda: exports.aexport_batch_results(batch, fmt),
-            content_type=exports.EXPORT_FORMATS[fmt][0],
-            filename=exports.export_filename(batch, fmt),
-        )
+        return batch_results_download(request, batch, fmt)
 
 
 class BatchResultsJSONL(BatchResults):

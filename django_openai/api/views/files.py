@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ...conf import app_settings
-from ...downloads import streamed_download
+from ...downloads import file_download
 from ...models import File, Upload
 from ...services import files as services
 from ..base import APIView, RemoteObjectView
@@ -108,13 +108,7 @@ class FileContent(RemoteObjectView):
     )
     def get(self, request: Request, openai_id: str) -> Any:
         file = self.get_object()
-        return streamed_download(
-            request,
-            sync_chunks=lambda: services.file_content(file),
-            async_chunks=lambda: services.afile_content(file),
-            content_type="application/octet-stream",
-            filename=file.filename or file.openai_id,
-        )
+        return file_download(request, file)
 
 
 class UploadList(APIView):
