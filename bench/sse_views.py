@@ -1,7 +1,7 @@
 """A streamed run through ThreadStreamView under uvicorn against the same stream from the upstream.
 
     python bench/sse_views.py [--rounds 20] [--scenarios one,spread,burst] [--pool] [--plain]
-                              [--no-event-log] [--profile]
+                              [--no-event-log] [--profile] [--floor]
 
 The paced upstream (bench/_paced_upstream.py: 50 chunks 20 ms apart, the first after 50 ms) and
 uvicorn serving the Django project (bench/sse_settings.py: the six stock middlewares, session
@@ -188,6 +188,11 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="uvicorn on asyncio's loop and h11")
     parser.add_argument("--no-event-log", action="store_true", help='THREADS["EVENT_LOG"] = False')
     parser.add_argument("--profile", action="store_true", help="cProfile the server; print its top functions")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="the floor instead of the view: relay/, a plain Django view re-sending the upstream",
+    )
     args = parser.parse_args()
     ensure_database()
     upstream_process, upstream = start_upstream()
@@ -220,6 +225,7 @@ def main() -> None:
     print(
         f"load average before: {os.getloadavg()[0]:.2f}; uvicorn {flavour}; connection pool: {args.pool}; "
         f"event log: {not args.no_event_log}"
+        + ("; the floor (relay/) instead of the view" if args.floor else "")
     )
     print(
         "| streams | upstream TTFT p50 / p99 | view TTFT p50 / p99 | added p50 / p99 | errors | server CPU ms / stream |"
@@ -234,7 +240,8 @@ def main() -> None:
             for index in range(rounds + 1):  # the first round warms up
                 done = asyncio.run(round_of([direct] * count, upstream, b'"content"', spread))
                 threads = [ids[(index * count + i) % len(ids)] for i in range(count)]
-                requests = [http_request(port, f"/chat/{t}/stream/", VIEW_BODY, cookie) for t in threads]
+                paths = ["/relay/"] * count if args.floor else [f"/chat/{t}/stream/" for t in threads]
+                requests = [http_request(port, p, VIEW_BODY, cookie) for p in paths]
                 before = cpu_seconds(server.pid)
                 got = asyncio.run(round_of(requests, port, b"event: text.delta", spread))
                 spent = cpu_seconds(server.pid) - before

@@ -58,25 +58,28 @@ async def aencode_events(
     events: Any, encoder: OpenAIEncoder | UIMessageEncoder, *, heartbeat: float | None = None
 ) -> AsyncIterator[bytes]:
     """The bytes of ``events`` (an async iterable) in ``encoder``'s format, with a ``: ping``
-    every ``heartbeat`` seconds without an event; closing or cancelling this closes ``events``."""
-    iterator = events.__aiter__()
-    pending: asyncio.Future[RunEventBase] | None = None
+    every ``heartbeat`` seconds without an event; closing or cancelling this closes ``events``.
+
+    With a heartbeat, the events are read in a task of their own (:class:`_Reader`), so that a ping
+    can go out while they wait, and what came while the server was busy goes out as one chunk.
+    One task per stream rather than one per event: an event costs a list append and a wake-up."""
+    if not heartbeat:
+        async for chunk in _encoded(events.__aiter__(), encoder):
+            yield chunk
+        return
+    reader = _Reader(events.__aiter__(), encoder, heartbeat)
+    try:
+        while (taken := await reader.take()) is not None:
+            yield taken
+    finally:
+        await reader.stop()
+
+
+async def _encoded(iterator: Any, encoder: OpenAIEncoder | UIMessageEncoder) -> AsyncIterator[bytes]:
+    """The events' bytes in order, then the format's end; an exception becomes its failure event."""
     try:
         try:
-            while True:
-                if pending is None:
-                    # The next event is awaited in a task of its own, so that a heartbeat's timeout
-                    # never cancels the events' iterator (which would stop the run).
-                    pending = asyncio.ensure_future(iterator.__anext__())
-                done, _ = await asyncio.wait({pending}, timeout=heartbeat)
-                if not done:
-                    yield PING
-                    continue
-                future, pending = pending, None
-                try:
-                    event = future.result()
-                except StopAsyncIteration:
-                    break
+            async for event in iterator:
                 chunk = encoder.encode(event)
                 if chunk:
                     yield chunk
@@ -89,11 +92,85 @@ async def aencode_events(
         if end := encoder.close():
             yield end
     finally:
-        if pending is not None and not pending.done():
-            pending.cancel()  # inside the events' iterator: a foreground run stops there
-            with contextlib.suppress(BaseException):
-                await pending
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             with contextlib.suppress(Exception):
                 await aclose()
+
+
+class _Reader:
+    """Reads the encoded events in a task, keeping their bytes until the response takes them.
+
+    A heartbeat is one timer, re-armed for ``heartbeat`` seconds after the last thing sent: when it
+    fires with nothing sent since, a ping is queued. At most ``MAX_PENDING`` chunks wait for a slow
+    client; then the reading waits too (the upstream is not read faster than the client reads)."""
+
+    MAX_PENDING = 256
+
+    def __init__(self, iterator: Any, encoder: OpenAIEncoder | UIMessageEncoder, heartbeat: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.heartbeat = heartbeat
+        self.chunks: list[bytes] = []
+        self.finished = False
+        self.error: BaseException | None = None
+        self.waiter: asyncio.Future[None] | None = None  # the response, waiting for bytes
+        self.room: asyncio.Future[None] | None = None  # the reading, waiting for the response
+        self.last_sent = self.loop.time()
+        self.timer = self.loop.call_later(heartbeat, self._beat)
+        self.task = asyncio.ensure_future(self._read(_encoded(iterator, encoder)))
+
+    async def _read(self, chunks: AsyncIterator[bytes]) -> None:
+        try:
+            async for chunk in chunks:
+                self._put(chunk)
+                if len(self.chunks) >= self.MAX_PENDING:
+                    self.room = self.loop.create_future()
+                    await self.room
+        except BaseException as exc:  # handed to the response, which raises it
+            self.error = exc
+            raise
+        finally:
+            self.finished = True
+            self._wake()
+            await chunks.aclose()  # type: ignore[attr-defined]  # stopped while waiting for room
+
+    def _put(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def _beat(self) -> None:
+        due = self.last_sent + self.heartbeat
+        if self.loop.time() >= due and not self.finished:
+            self._put(PING)
+            self.last_sent = self.loop.time()
+            due = self.last_sent + self.heartbeat
+        self.timer = self.loop.call_at(due, self._beat)
+
+    async def take(self) -> bytes | None:
+        """The bytes that came since the last call (waiting for some), or None at the end."""
+        while not self.chunks:
+            if self.finished:
+                if self.error is not None and not isinstance(self.error, asyncio.CancelledError):
+                    raise self.error
+                return None
+            self.waiter = self.loop.create_future()
+            await self.waiter
+        chunk = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        self.chunks.clear()
+        self.last_sent = self.loop.time()
+        if self.room is not None and not self.room.done():
+            self.room.set_result(None)
+        return chunk
+
+    async def stop(self) -> None:
+        """Stop reading: a reading still waiting inside the events is cancelled there (a foreground
+        run stops and keeps its partial answer), and waited for."""
+        self.timer.cancel()
+        if not self.task.done():
+            self.task.cancel()
+        with contextlib.suppress(BaseException):
+            await self.task
