@@ -165,13 +165,17 @@ class RunJob:
     def write(self) -> None:
         """Store the items the stream finished, write the log; now and then, check for a cancel
         (which also shows the run is alive)."""
+        check = time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS
+        if not (self.count_pending or self.finished_items or check):
+            self.log.flush()  # most writes: the log alone, one statement, no transaction needed
+            return
         with transaction.atomic():
             if self.count_pending:
                 self._save_thread()  # the stream went on after an item: its count waits no longer
             self._store_finished()
             if self.log.due():
                 self.log.flush()
-            if time.monotonic() - self.last_check >= app_settings.THREADS.CANCEL_CHECK_SECONDS:
+            if check:
                 self._check_cancel()
 
     def _check_cancel(self) -> None:

@@ -1,7 +1,7 @@
-"""The statements that start a run, each written once as SQL.
+"""The statements that start a run, and the one that writes its event log, each written once as SQL.
 
 Before its request goes out, a run reads its assistant's newest version, claims its thread and
-reads the items to send.
+reads the items to send; while it streams, it appends to its event log.
 Through the ORM each of these statements was compiled anew on every run, and that compiling was
 most of the CPU time a thread added to the time to first token (BENCHMARKS.md, "A streamed run
 through a thread"). Here each is a string made once per process and database, from the models'
@@ -17,8 +17,9 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
-from ..models import AssistantVersion, Run, Thread, ThreadItem
+from ..models import AssistantVersion, Run, RunEvent, Thread, ThreadItem
 
 
 def _columns(model: type[Any], connection: BaseDatabaseWrapper, *names: str) -> list[str]:
@@ -127,3 +128,30 @@ def commit_without_waiting() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+@functools.cache
+def _events_sql(alias: str, count: int) -> str:
+    connection = connections[alias]
+    columns = _columns(RunEvent, connection, "run", "sequence", "type", "data", "created")
+    table = connection.ops.quote_name(RunEvent._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * count)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
+
+
+def insert_events(run_id: int, events: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Append ``(sequence, type, data)`` rows to a run's event log in one statement.
+
+    The event log is written every ``EVENT_FLUSH_SECONDS`` of every stream: through the ORM
+    (model instances, ``bulk_create``'s per-field preparation) each write cost several times the
+    statement itself. One ``INSERT`` of a few rows, its values adapted as the ORM adapts them.
+    """
+    alias = router.db_for_write(RunEvent)
+    connection = connections[alias]
+    encoder = RunEvent._meta.get_field("data").encoder
+    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for sequence, kind, data in events:
+        params += [run_id, sequence, kind, connection.ops.adapt_json_value(data, encoder), created]
+    with connection.cursor() as cursor:
+        cursor.execute(_events_sql(alias, len(events)), params)

@@ -25,6 +25,7 @@ from ..conf import app_settings
 from ..models import Run, RunEvent, Thread
 from ..models.runs import TERMINAL
 from ._db_threads import StreamCalls
+from ._run_sql import insert_events
 from .events import RunCompleted, RunEventBase, RunFailed, event_from_dict
 
 __all__ = ["EventLog", "active_run", "afollow_run", "final_event", "follow_run", "prune_events"]
@@ -59,15 +60,9 @@ class EventLog:
         self.urgent = False
         if not self.pending:
             return
-        rows = [
-            RunEvent(run_id=self.run_id, sequence=e.sequence, type=e.type, data=e.to_dict())
-            for e in self.pending
-        ]
+        rows = [(e.sequence, e.type, e.to_dict()) for e in self.pending]
         self.pending = []
-        if len(rows) == 1:
-            rows[0].save(force_insert=True)  # one statement: no transaction of its own, as bulk_create has
-        else:
-            RunEvent.objects.bulk_create(rows)
+        insert_events(self.run_id, rows)  # one statement: it needs no transaction of its own
 
 
 def prune_events(now: dt.datetime | None = None) -> int:
