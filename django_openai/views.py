@@ -42,7 +42,7 @@ from .services.runs import (
     follow_run,
     open_stream,
 )
-from .services.threads import ThreadBusy, ThreadError, add_message, pop_item
+from .services.threads import ThreadBusy, ThreadError, pop_item
 from .streaming import message_id, sse_response
 from .tools import ToolNotFound
 
@@ -157,10 +157,7 @@ class _StreamView(View):
     def start(self, thread: Thread, assistant: Assistant | None, text: str | None) -> RunStream | AsyncRun:
         """Add the message and start the run, in one transaction: a refusal leaves nothing."""
         try:
-            with transaction.atomic():
-                if text is not None:
-                    add_message(thread, text)
-                return open_stream(thread, assistant, asynchronous=is_asgi(self.request))
+            return open_stream(thread, assistant, asynchronous=is_asgi(self.request), message=text)
         except (ThreadError, ValidationError, ToolNotFound) as exc:
             raise _refusal(exc) from None
 

@@ -51,7 +51,7 @@ from .events import (
 )
 from .polling import poll
 from .run_log import active_run, afollow_run, follow_run, next_sequence
-from .threads import ThreadArchived, ThreadBusy, ThreadError, item_text
+from .threads import ThreadArchived, ThreadBusy, ThreadError, add_message_locked, item_text
 
 __all__ = [
     "AsyncRun",
@@ -200,9 +200,13 @@ def prepare_run(
     stream: bool = False,
     background: bool = False,
     overrides: dict[str, Any] | None = None,
+    message: str | None = None,
 ) -> RunJob:
     """Check everything, then create the run and claim the thread, in one transaction: a bad
-    request leaves nothing. The owner is not loaded: a tool that asks for it loads it."""
+    request leaves nothing. The owner is not loaded: a tool that asks for it loads it.
+
+    ``message``: a user message added to the thread first, in the same transaction (a refused run
+    leaves no message behind)."""
     overrides = dict(overrides or {})
     version = _version(thread, assistant)
     settings = run_settings(version.snapshot, overrides)
@@ -229,6 +233,8 @@ def prepare_run(
     with transaction.atomic():
         if own:
             commit_without_waiting()  # the claim's commit is between the run and its request
+        if message is not None:
+            add_message_locked(thread, message)
         run.save()
         _claim(thread, run)
         thread.active_run_id = run.pk
@@ -440,14 +446,16 @@ def open_stream(
     assistant: Assistant | AssistantVersion | None = None,
     *,
     asynchronous: bool,
+    message: str | None = None,
     **overrides: Any,
 ) -> RunStream | AsyncRun:
     """Start a streamed run from sync code and return its events: a :class:`RunStream`, or with
     ``asynchronous`` an :class:`AsyncRun` already started, to be read on the server's event loop
     (a sync view under ASGI). The run is checked and claimed here, so that what stops it from
     starting (ThreadBusy...) is raised here too, in the caller's transaction, and not once the
-    response has begun."""
-    job = prepare_run(thread, assistant, stream=True, overrides=overrides)
+    response has begun. ``message``: the user's message the run answers, added in the run's own
+    transaction (one commit for both; a refused run leaves no message)."""
+    job = prepare_run(thread, assistant, stream=True, overrides=overrides, message=message)
     if not asynchronous:
         return RunStream(job.run, drive(job, get_client(job.run.client_alias)), job)
     events = AsyncRun(thread, assistant, stream=True, background=False, overrides=overrides)

@@ -141,17 +141,25 @@ def append_rows(thread: Thread, rows: list[ThreadItem]) -> list[ThreadItem]:
     if not rows:
         return rows
     with transaction.atomic():
-        after, _, _ = _check_idle(thread.pk)
-        for offset, row in enumerate(rows, start=1):
-            row.thread_id = thread.pk
-            row.position = after + offset
-        ThreadItem.objects.bulk_create(rows)
-        moved = Thread.objects.filter(pk=thread.pk, item_count=after).update(
-            item_count=after + len(rows), updated=timezone.now()
-        )
-        if not moved:
-            raise ThreadBusy(f"Thread {thread.pk} changed while items were being added to it.")
+        return _append_locked(thread, rows)
+
+
+def _append_locked(thread: Thread, rows: list[ThreadItem], **changes: Any) -> list[ThreadItem]:
+    """``append_rows`` in the caller's transaction (one savepoint fewer), with more ``changes`` to
+    the thread's row in the same update."""
+    after, _, _ = _check_idle(thread.pk)
+    for offset, row in enumerate(rows, start=1):
+        row.thread_id = thread.pk
+        row.position = after + offset
+    ThreadItem.objects.bulk_create(rows)
+    moved = Thread.objects.filter(pk=thread.pk, item_count=after).update(
+        item_count=after + len(rows), updated=timezone.now(), **changes
+    )
+    if not moved:
+        raise ThreadBusy(f"Thread {thread.pk} changed while items were being added to it.")
     thread.item_count = after + len(rows)
+    for name, value in changes.items():
+        setattr(thread, name, value)
     return rows
 
 
@@ -162,15 +170,21 @@ def add_message(
 
     The thread's title is set from its first user message unless it has one (or ``title`` is given).
     """
-    row = new_item_row(message_item(content, role))
     with transaction.atomic():
-        append_rows(thread, [row])
-        new_title = title if title is not None else thread.title
-        if not new_title and role == "user":
-            new_title = _title_from(row.text)
-        if new_title != thread.title:
-            Thread.objects.filter(pk=thread.pk).update(title=new_title)
-            thread.title = new_title
+        return add_message_locked(thread, content, role, title=title)
+
+
+def add_message_locked(
+    thread: Thread, content: str | Sequence[dict[str, Any]], role: str = "user", *, title: str | None = None
+) -> ThreadItem:
+    """:func:`add_message` inside the caller's transaction, which must be open (a run that starts
+    with a message: the message and the run's claim commit together, with no savepoint between)."""
+    row = new_item_row(message_item(content, role))
+    new_title = title if title is not None else thread.title
+    if not new_title and role == "user":
+        new_title = _title_from(row.text)
+    changes = {"title": new_title} if new_title != thread.title else {}
+    _append_locked(thread, [row], **changes)
     return row
 
 
