@@ -17,6 +17,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.sse_settings")
 from django.core.asgi import get_asgi_application
 
 application = get_asgi_application()
+if os.environ.get("BENCH_ONE_HOP") == "1":
+    from django_openai.streaming.asgi import streaming_asgi
+
+    application = streaming_asgi(application, prefixes=["/chat/", "/relay/"])
 
 from django_openai import views  # noqa: E402
 from django_openai.services import _run_job  # noqa: E402

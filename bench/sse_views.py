@@ -1,7 +1,7 @@
 """A streamed run through ThreadStreamView under uvicorn against the same stream from the upstream.
 
     python bench/sse_views.py [--rounds 20] [--scenarios one,spread,burst] [--pool] [--plain]
-                              [--no-event-log] [--profile] [--floor]
+                              [--no-event-log] [--profile] [--one-hop] [--floor]
 
 The paced upstream (bench/_paced_upstream.py: 50 chunks 20 ms apart, the first after 50 ms) and
 uvicorn serving the Django project (bench/sse_settings.py: the six stock middlewares, session
@@ -189,6 +189,11 @@ def main() -> None:
     parser.add_argument("--no-event-log", action="store_true", help='THREADS["EVENT_LOG"] = False')
     parser.add_argument("--profile", action="store_true", help="cProfile the server; print its top functions")
     parser.add_argument(
+        "--one-hop",
+        action="store_true",
+        help="serve through the one-hop mount (django_openai.streaming.asgi)",
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="the floor instead of the view: relay/, a plain Django view re-sending the upstream",
@@ -205,6 +210,7 @@ def main() -> None:
         BENCH_DATABASE_URL=DATABASE,
         BENCH_DB_POOL="1" if args.pool else "0",
         BENCH_EVENT_LOG="0" if args.no_event_log else "1",
+        BENCH_ONE_HOP="1" if args.one_hop else "0",
         PYTHONPATH=str(ROOT),
     )
     session, ids = prepare(env, 100)

@@ -43,8 +43,8 @@ RECORD_SAMPLES = """() => {
 
 @pytest.fixture
 def site():
-    """The example project's ASGI application (example_project/asgi.py: the gateway's mount in
-    front of Django, static files served) under uvicorn."""
+    """The example project's ASGI application (example_project/asgi.py: the gateway's mount and
+    the chat's one-hop mount in front of Django, static files served) under uvicorn."""
     from example_project.asgi import application
 
     server = LiveServer(None)

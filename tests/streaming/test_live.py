@@ -1,5 +1,5 @@
-"""The streaming views under a real uvicorn server (Django's ASGI application, in a thread of the
-test process), against a loopback fake that paces its answers like a model: events arrive one by
+"""The streaming views under a real uvicorn server (Django's ASGI application, as it comes and
+behind the one-hop mount, in a thread of the test process), against a loopback fake that paces its answers like a model: events arrive one by
 one, a reader who goes away stops the run within a second with the partial answer kept, a second
 reader resumes the run in progress, and the AI SDK's own code reads the UI message stream."""
 
@@ -31,11 +31,17 @@ from tests.gateway.conftest import LiveServer
 JS = Path(__file__).resolve().parents[1] / "js"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=["django", "one-hop"])
+def server(request) -> Iterator[LiveServer]:
+    """Django's ASGI application as it comes, and behind the one-hop mount: every test, both."""
     from django.core.asgi import get_asgi_application
 
-    live = LiveServer(get_asgi_application())
+    from django_openai.streaming.asgi import streaming_asgi
+
+    application = get_asgi_application()
+    if request.param == "one-hop":
+        application = streaming_asgi(application, prefixes=["/chat/", "/api/chat"])
+    live = LiveServer(application)
     live.server.config.lifespan = "off"
     live.start()
     yield live
