@@ -19,12 +19,16 @@ events as OpenAI-style SSE; each stream on its own thread):
 "added" is the view's percentile less the upstream's. The server prints time marks of each
 request (bench/_sse_marks.py): the second table splits the view's time to first token into
 Django's request (middlewares, session and user), the view's own lookups, the run core (the
-message added and the run claimed: ``add_message`` and ``prepare_run``), the response's start,
+message added and the run claimed: ``open_stream``), the response's start,
 the round's request built (``next_request``), the upstream's answer, and the first text sent.
 PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/django_openai_sse_bench``,
 created if missing). ``--pool``: its connections from psycopg's pool; ``--plain``: uvicorn without
 uvloop and httptools; ``--no-event-log``: runs without their event log; ``--profile``: cProfile of
-the server's main thread (the event loop). Prints tables; nothing here is a test.
+the server's main thread (the event loop); ``--one-hop``: the paths served through the one-hop
+mount (``django_openai.streaming.asgi``); ``--floor``: instead of the view, ``relay/``
+(bench/sse_urls.py), a plain Django view that checks the session's user and re-sends the
+upstream's text as it comes: what any streaming Django view costs, before anything of a run.
+Prints tables; nothing here is a test.
 """
 
 from __future__ import annotations
@@ -230,7 +234,7 @@ def main() -> None:
     flavour = "on asyncio and h11" if args.plain else _flavour()
     print(
         f"load average before: {os.getloadavg()[0]:.2f}; uvicorn {flavour}; connection pool: {args.pool}; "
-        f"event log: {not args.no_event_log}"
+        f"event log: {not args.no_event_log}; one-hop mount: {args.one_hop}"
         + ("; the floor (relay/) instead of the view" if args.floor else "")
     )
     print(
