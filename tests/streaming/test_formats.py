@@ -298,6 +298,47 @@ async def test_closing_the_async_stream_closes_the_events():
     assert closed[-1] == "closed", "the events' iterator is finalised, waiting or not"
 
 
+def many_deltas(count: int, read: list[int]):
+    """``count`` text deltas as fast as they can be taken, noting how far the reading got."""
+
+    async def events():
+        for n in range(1, count + 1):
+            read.append(n)
+            yield TextDelta(sequence=n, run_id=7, item_id="msg_1", delta="x")
+            if n % 10 == 0:
+                await asyncio.sleep(0)  # a read from the network now and then
+        yield RunCompleted(sequence=count + 1, run_id=7)
+
+    return events()
+
+
+async def test_events_that_came_together_go_out_in_one_chunk():
+    read: list[int] = []
+    stream = aencode_events(many_deltas(30, read), OpenAIEncoder(), heartbeat=5)
+    first = await stream.__anext__()
+    await asyncio.sleep(0.05)  # the server was busy: the events kept coming meanwhile
+    second = await stream.__anext__()
+    assert first.count(b"event: text.delta") >= 1
+    assert second.count(b"event: text.delta") > 1, "what came meanwhile is one chunk"
+    rest = b"".join([first, second] + [chunk async for chunk in stream])
+    assert rest.count(b"event: text.delta") == 30 and rest.endswith(b"\n\n")
+    ids = [int(line[4:]) for line in rest.split(b"\n") if line.startswith(b"id: ")]
+    assert ids == list(range(1, 32)), "every event once, in order"
+
+
+async def test_a_slow_client_holds_the_reading_back():
+    read: list[int] = []
+    stream = aencode_events(many_deltas(5000, read), OpenAIEncoder(), heartbeat=5)
+    first = await stream.__anext__()
+    await asyncio.sleep(0.2)  # the client reads nothing: the events wait, at most 256 chunks of them
+    waiting = len(read)
+    assert 256 <= waiting < 300, "the reading stops once 256 chunks wait for the client"
+    await asyncio.sleep(0.1)
+    assert len(read) == waiting
+    body = first + b"".join([chunk async for chunk in stream])
+    assert len(read) == 5000 and body.count(b"event: text.delta") == 5000, "then it goes on, losing none"
+
+
 def test_sse_response_headers(rf):
     request = rf.get("/", HTTP_ACCEPT_ENCODING="gzip, br")
     response = sse_response(iter(text_run()), "ui", request=request)
