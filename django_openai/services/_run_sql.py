@@ -121,13 +121,19 @@ def commit_without_waiting() -> None:
     For a run's claim: the commit stands between the claim and the request, and on a busy server
     waiting for the disk is most of its time. Other sessions see the claim at once all the same;
     what is given up is only that a crash of the database server in the next instant may forget
-    the claim, when the run's connection, and so the run, are lost too.
+    the claim (and the message a streaming view added with it), when the run's connection, and so
+    the run, are lost too; the run's next write, committed as usual, makes both durable.
     """
     alias = router.db_for_write(Thread)
     connection = connections[alias]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+#: Rows per INSERT of the event log: 500 parameters, under every database's limit (SQLite's
+#: oldest is 999); a longer flush (a proxy that released a whole answer at once) takes several.
+EVENTS_PER_INSERT = 100
 
 
 @functools.cache
@@ -150,8 +156,10 @@ def insert_events(run_id: int, events: list[tuple[int, str, dict[str, Any]]]) ->
     connection = connections[alias]
     encoder = RunEvent._meta.get_field("data").encoder
     created = connection.ops.adapt_datetimefield_value(timezone.now())
-    params: list[Any] = []
-    for sequence, kind, data in events:
-        params += [run_id, sequence, kind, connection.ops.adapt_json_value(data, encoder), created]
     with connection.cursor() as cursor:
-        cursor.execute(_events_sql(alias, len(events)), params)
+        for start in range(0, len(events), EVENTS_PER_INSERT):
+            batch = events[start : start + EVENTS_PER_INSERT]
+            params: list[Any] = []
+            for sequence, kind, data in batch:
+                params += [run_id, sequence, kind, connection.ops.adapt_json_value(data, encoder), created]
+            cursor.execute(_events_sql(alias, len(batch)), params)

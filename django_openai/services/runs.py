@@ -453,11 +453,17 @@ def open_stream(
     ``asynchronous`` an :class:`AsyncRun` already started, to be read on the server's event loop
     (a sync view under ASGI). The run is checked and claimed here, so that what stops it from
     starting (ThreadBusy...) is raised here too, in the caller's transaction, and not once the
-    response has begun. ``message``: the user's message the run answers, added in the run's own
-    transaction (one commit for both; a refused run leaves no message)."""
+    response has begun. ``message``: the user's message the run answers, added in the run's
+    transaction (the caller's, or the run's own: one commit for both, and on PostgreSQL one that
+    does not wait for the disk, as the claim's; a refused run leaves no message)."""
     job = prepare_run(thread, assistant, stream=True, overrides=overrides, message=message)
     if not asynchronous:
-        return RunStream(job.run, drive(job, get_client(job.run.client_alias)), job)
+        try:
+            client = get_client(job.run.client_alias)
+        except Exception as exc:  # the run is claimed and committed: end it, or it holds the thread
+            job.interrupt("failed", error_of(exc))
+            raise
+        return RunStream(job.run, drive(job, client), job)
     events = AsyncRun(thread, assistant, stream=True, background=False, overrides=overrides)
     events._job, events.run = job, job.run
     events._events = _adrive_on_loop(job)

@@ -16,7 +16,10 @@ For the paths under ``prefixes``, this mount runs the same middlewares, the same
 user, CSRF check, the same responses and signals. Everything else goes to ``django_app`` unchanged.
 
 Only for paths whose views are sync (the streaming views are): an async view under the mount is
-run with ``async_to_sync`` from that thread, which works but costs what the mount saves.
+run with ``async_to_sync`` from that thread, which works but costs what the mount saves. The mount
+serves its paths with a handler of its own, so wrappers put around ``django_app`` (an APM's ASGI
+middleware, say) do not see them: put such wrappers around the mount instead. Prefixes are
+matched as they are written (``/api/chat`` also matches ``/api/chats``).
 """
 
 from __future__ import annotations
@@ -37,14 +40,13 @@ class OneHopASGIHandler(ASGIHandler):
     requests walk the synchronous middleware chain in one call in the request's thread."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._sync = BaseHandler()
-        self._sync.load_middleware(is_async=False)
+        BaseHandler.__init__(self)  # not ASGIHandler's, whose async chain would go unused
+        self.load_middleware(is_async=False)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         # thread_sensitive: the request's own thread (ASGIHandler gives each request one), where
         # its later sync calls (the stream's first database call, the response's close) run too.
-        return await sync_to_async(self._sync.get_response, thread_sensitive=True)(request)
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
 
 class StreamingASGI:

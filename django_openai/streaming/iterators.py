@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from ..services.events import RunEventBase
@@ -64,8 +64,10 @@ async def aencode_events(
     can go out while they wait, and what came while the server was busy goes out as one chunk.
     One task per stream rather than one per event: an event costs a list append and a wake-up."""
     if not heartbeat:
-        async for chunk in _encoded(events.__aiter__(), encoder):
-            yield chunk
+        # aclosing: closing this closes the events at once, not when the loop finalises them.
+        async with contextlib.aclosing(_encoded(events.__aiter__(), encoder)) as chunks:
+            async for chunk in chunks:
+                yield chunk
         return
     reader = _Reader(events.__aiter__(), encoder, heartbeat)
     try:
@@ -75,7 +77,7 @@ async def aencode_events(
         await reader.stop()
 
 
-async def _encoded(iterator: Any, encoder: OpenAIEncoder | UIMessageEncoder) -> AsyncIterator[bytes]:
+async def _encoded(iterator: Any, encoder: OpenAIEncoder | UIMessageEncoder) -> AsyncGenerator[bytes, None]:
     """The events' bytes in order, then the format's end; an exception becomes its failure event."""
     try:
         try:
@@ -111,7 +113,8 @@ class _Reader:
         self.loop = asyncio.get_running_loop()
         self.heartbeat = heartbeat
         self.chunks: list[bytes] = []
-        self.finished = False
+        self.finished = False  # the reading is over: the events ended, failed or were closed
+        self.stopping = False
         self.error: BaseException | None = None
         self.waiter: asyncio.Future[None] | None = None  # the response, waiting for bytes
         self.room: asyncio.Future[None] | None = None  # the reading, waiting for the response
@@ -119,7 +122,7 @@ class _Reader:
         self.timer = self.loop.call_later(heartbeat, self._beat)
         self.task = asyncio.ensure_future(self._read(_encoded(iterator, encoder)))
 
-    async def _read(self, chunks: AsyncIterator[bytes]) -> None:
+    async def _read(self, chunks: AsyncGenerator[bytes, None]) -> None:
         try:
             async for chunk in chunks:
                 self._put(chunk)
@@ -130,9 +133,11 @@ class _Reader:
             self.error = exc
             raise
         finally:
-            self.finished = True
-            self._wake()
-            await chunks.aclose()  # type: ignore[attr-defined]  # stopped while waiting for room
+            try:
+                await chunks.aclose()  # stopped while waiting for room
+            finally:
+                self.finished = True
+                self._wake()
 
     def _put(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
@@ -143,19 +148,24 @@ class _Reader:
             self.waiter.set_result(None)
 
     def _beat(self) -> None:
-        due = self.last_sent + self.heartbeat
-        if self.loop.time() >= due and not self.finished:
-            self._put(PING)
-            self.last_sent = self.loop.time()
-            due = self.last_sent + self.heartbeat
-        self.timer = self.loop.call_at(due, self._beat)
+        if self.finished:
+            return  # nothing more will come: no ping, and no timer until the response stops
+        now = self.loop.time()
+        if now >= self.last_sent + self.heartbeat:
+            if not self.chunks:  # bytes already waiting say as much as a ping would
+                self._put(PING)
+            self.last_sent = now
+        # Never in the past: a response that does not take its bytes must not make this spin.
+        self.timer = self.loop.call_at(
+            max(self.last_sent + self.heartbeat, now + self.heartbeat / 2), self._beat
+        )
 
     async def take(self) -> bytes | None:
         """The bytes that came since the last call (waiting for some), or None at the end."""
         while not self.chunks:
             if self.finished:
-                if self.error is not None and not isinstance(self.error, asyncio.CancelledError):
-                    raise self.error
+                if self.error is not None:
+                    raise self.error  # a cancel from inside the events too: as if read here
                 return None
             self.waiter = self.loop.create_future()
             await self.waiter
@@ -170,7 +180,9 @@ class _Reader:
         """Stop reading: a reading still waiting inside the events is cancelled there (a foreground
         run stops and keeps its partial answer), and waited for."""
         self.timer.cancel()
-        if not self.task.done():
+        if not self.task.done() and not self.stopping:
+            self.stopping = True
             self.task.cancel()
+        # Shielded: a second cancel of the response stops this wait, not the run's own ending.
         with contextlib.suppress(BaseException):
-            await self.task
+            await asyncio.shield(self.task)

@@ -132,6 +132,17 @@ async def test_the_middlewares_still_guard_the_view(alice, thread):
     assert not await thread.items.aexists()
 
 
+async def test_under_a_root_path_and_with_an_error_it_answers_as_django_does(alice, thread, caplog):
+    mounted = streaming_asgi(get_asgi_application(), prefixes=["/chat/"])
+    headers = await asyncio.to_thread(browser, alice)
+    path = f"/site/chat/{thread.pk}/stream/"
+    status, _, _ = await call(mounted, "GET", path, headers=headers, root_path="/site")
+    assert status == 204, "the view, reached under the root path"
+    status, _, _ = await call(mounted, "GET", "/site/chat/none/", headers=headers, root_path="/site")
+    assert status == 404, "no such URL: Django's 404"
+    assert "Not Found: /site/chat/none/" in caplog.text, "logged as Django logs a 4xx"
+
+
 class Behind:
     """The application behind the mount: what reached it."""
 

@@ -134,3 +134,26 @@ async def test_an_async_reader_follows_too(paced_fake, async_db):
     assert followed == direct and isinstance(followed[0], RunStarted)
     assert any(isinstance(e, TextDelta) for e in followed)
     assert await asyncio.wait_for(sync_to_async(active_run)(thread.pk), 5) is None
+
+
+@pytest.mark.django_db
+def test_a_long_flush_is_written_in_batches_every_database_takes():
+    from django.test.utils import CaptureQueriesContext
+
+    from django_openai.services._run_sql import EVENTS_PER_INSERT
+    from django_openai.services.run_log import EventLog
+
+    thread = Thread.objects.create(assistant=Assistant.objects.create(name="A", slug="a", model="m"))
+    run = Run.objects.create(thread=thread, status="in_progress", stream=True)
+    log = EventLog(run.pk, enabled=True)
+    count = EVENTS_PER_INSERT * 2 + 50  # a proxy that released a whole answer at once
+    for n in range(1, count + 1):
+        log.add(TextDelta(sequence=n, run_id=run.pk, item_id="msg_1", delta=f"w{n} \u00e9\u2603"))
+    with CaptureQueriesContext(connection) as queries:
+        log.flush()
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3, "at most EVENTS_PER_INSERT rows (500 parameters) a statement"
+    stored = list(RunEvent.objects.filter(run=run).order_by("sequence"))
+    assert [e.sequence for e in stored] == list(range(1, count + 1))
+    assert stored[-1].type == "text.delta" and stored[-1].created is not None
+    assert event_from_dict(stored[-1].data).delta == f"w{count} \u00e9\u2603"
