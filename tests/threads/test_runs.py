@@ -316,3 +316,20 @@ def test_an_internal_error_ends_the_run_without_its_text(fake, thread, monkeypat
     run = thread.runs.get()
     assert (run.status, run.error["code"]) == ("failed", "internal_error")
     assert "s3cret" not in run.error["message"] and "RuntimeError" in run.error["message"]
+
+
+@pytest.mark.parametrize("backend", ["chat"])
+def test_a_stream_whose_client_cannot_be_made_ends_its_run_and_frees_the_thread(thread, fake, monkeypatch):
+    from django_openai.services import runs
+
+    def broken(alias):
+        raise RuntimeError("no client for you")
+
+    monkeypatch.setattr(runs, "get_client", broken)
+    with pytest.raises(RuntimeError, match="no client"):
+        runs.open_stream(thread, asynchronous=False, message="Hello")
+    run = Run.objects.get()
+    assert run.status == "failed" and run.error["code"] == "internal_error"
+    thread.refresh_from_db()
+    assert thread.active_run_id is None, "the claimed thread is free for the next run"
+    assert thread.items.get().text == "Hello", "the message was committed with the claim, and stays"
