@@ -20,6 +20,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from ..models import AssistantVersion, Run, RunEvent, Thread, ThreadItem
+from ._nul import without_nul
 
 
 def _columns(model: type[Any], connection: BaseDatabaseWrapper, *names: str) -> list[str]:
@@ -161,5 +162,6 @@ def insert_events(run_id: int, events: list[tuple[int, str, dict[str, Any]]]) ->
             batch = events[start : start + EVENTS_PER_INSERT]
             params: list[Any] = []
             for sequence, kind, data in batch:
+                data = without_nul(data)  # a model's NUL: PostgreSQL's jsonb would refuse the row
                 params += [run_id, sequence, kind, connection.ops.adapt_json_value(data, encoder), created]
             cursor.execute(_events_sql(alias, len(batch)), params)

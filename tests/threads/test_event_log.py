@@ -148,7 +148,7 @@ def test_a_long_flush_is_written_in_batches_every_database_takes():
     log = EventLog(run.pk, enabled=True)
     count = EVENTS_PER_INSERT * 2 + 50  # a proxy that released a whole answer at once
     for n in range(1, count + 1):
-        log.add(TextDelta(sequence=n, run_id=run.pk, item_id="msg_1", delta=f"w{n} \u00e9\u2603"))
+        log.add(TextDelta(sequence=n, run_id=run.pk, item_id="msg_1", delta=f"w{n} \u00e9\u2603\x00"))
     with CaptureQueriesContext(connection) as queries:
         log.flush()
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
@@ -156,4 +156,5 @@ def test_a_long_flush_is_written_in_batches_every_database_takes():
     stored = list(RunEvent.objects.filter(run=run).order_by("sequence"))
     assert [e.sequence for e in stored] == list(range(1, count + 1))
     assert stored[-1].type == "text.delta" and stored[-1].created is not None
-    assert event_from_dict(stored[-1].data).delta == f"w{count} \u00e9\u2603"
+    # A model's NUL is kept as U+FFFD, as everywhere the app stores text (PostgreSQL refuses it).
+    assert event_from_dict(stored[-1].data).delta == f"w{count} \u00e9\u2603\ufffd"
