@@ -18,7 +18,7 @@ from django.core.asgi import get_asgi_application
 
 application = get_asgi_application()
 if os.environ.get("BENCH_ONE_HOP") == "1":
-    from django_openai.streaming.asgi import streaming_asgi
+    from django_openai.asgi import streaming_asgi
 
     application = streaming_asgi(application, prefixes=["/chat/", "/relay/"])
 

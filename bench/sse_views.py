@@ -25,7 +25,7 @@ PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432
 created if missing). ``--pool``: its connections from psycopg's pool; ``--plain``: uvicorn without
 uvloop and httptools; ``--no-event-log``: runs without their event log; ``--profile``: cProfile of
 the server's main thread (the event loop); ``--one-hop``: the paths served through the one-hop
-mount (``django_openai.streaming.asgi``); ``--floor``: instead of the view, ``relay/``
+mount (``django_openai.asgi``); ``--floor``: instead of the view, ``relay/``
 (bench/sse_urls.py), a plain Django view that checks the session's user and re-sends the
 upstream's text as it comes: what any streaming Django view costs, before anything of a run.
 Prints tables; nothing here is a test.
@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument(
         "--one-hop",
         action="store_true",
-        help="serve through the one-hop mount (django_openai.streaming.asgi)",
+        help="serve through the one-hop mount (django_openai.asgi)",
     )
     parser.add_argument(
         "--floor",

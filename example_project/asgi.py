@@ -17,8 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
+from django_openai.asgi import streaming_asgi
 from django_openai.gateway.asgi import gateway_asgi
-from django_openai.streaming.asgi import streaming_asgi
 
 site = ASGIStaticFilesHandler(get_asgi_application())
 application = gateway_asgi(streaming_asgi(site, prefixes=["/chat/", "/api/chat"]))

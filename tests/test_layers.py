@@ -35,6 +35,7 @@ LAYERS = {
     "downloads": 4,
     "streaming": 4,  # run events as SSE (both formats), for the views and the API
     "views": 4,  # the plain (non-DRF) views: the streaming views
+    "asgi": 4,  # the one-hop mount: Django's handlers only, importable before the apps are ready
     "management": 4,
     "gateway": 4,
     "agents": 4,  # the OpenAI Agents SDK's session protocol on threads

@@ -36,7 +36,7 @@ def server(request) -> Iterator[LiveServer]:
     """Django's ASGI application as it comes, and behind the one-hop mount: every test, both."""
     from django.core.asgi import get_asgi_application
 
-    from django_openai.streaming.asgi import streaming_asgi
+    from django_openai.asgi import streaming_asgi
 
     application = get_asgi_application()
     if request.param == "one-hop":

@@ -1,4 +1,4 @@
-"""The one-hop mount (django_openai.streaming.asgi), in process: the same middlewares, session,
+"""The one-hop mount (django_openai.asgi), in process: the same middlewares, session,
 CSRF check and view as Django's handler, reached in one hop to a thread instead of one per
 middleware; other paths and other kinds of connection go to the application behind it.
 (tests/streaming/test_live.py runs every live stream test behind it too, under uvicorn.)"""
@@ -15,7 +15,7 @@ from django.core.asgi import get_asgi_application
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
-from django_openai.streaming.asgi import StreamingASGI, streaming_asgi
+from django_openai.asgi import StreamingASGI, streaming_asgi
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

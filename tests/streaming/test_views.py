@@ -193,10 +193,11 @@ async def test_heartbeats_while_a_tool_runs(async_client, alice, thread, fake, a
     # Events that came together may go out in one chunk: the kinds in order, whatever the chunks.
     blocks = [block for block in b"".join(chunks).split(b"\n\n") if block]
     kinds = [b"ping" if block == b": ping" else block.split(b"\n")[1] for block in blocks]
-    assert b"ping" in kinds
-    first_ping = kinds.index(b"ping")
-    assert kinds[first_ping - 1] == b"event: item.completed", "the pings come while the tool runs"
-    assert b"event: tool_call.finished" in kinds[first_ping:]
+    # While the tool runs (0.4 s): between the call's item.completed and tool_call.finished. (A
+    # loaded machine may also ping elsewhere, wherever 50 ms pass without an event.)
+    finished = kinds.index(b"event: tool_call.finished")
+    called = kinds.index(b"event: item.completed", kinds.index(b"event: tool_call.started"))
+    assert kinds[called + 1 : finished].count(b"ping") >= 2, "the pings come while the tool runs"
     assert openai_events(b"".join(chunks))[-1]["type"] == "run.completed"
 
 

@@ -3,7 +3,7 @@ middleware chain walked in one hop to the request's thread instead of one hop pe
 
     # asgi.py
     from django.core.asgi import get_asgi_application
-    from django_openai.streaming.asgi import streaming_asgi
+    from django_openai.asgi import streaming_asgi
 
     application = streaming_asgi(get_asgi_application(), prefixes=["/chat/", "/api/chat"])
 
@@ -14,6 +14,9 @@ load that is most of what Django costs per request (docs/streaming-views.md, "Th
 For the paths under ``prefixes``, this mount runs the same middlewares, the same way WSGI runs them
 (``load_middleware(is_async=False)``), in one call in the request's thread: the same session,
 user, CSRF check, the same responses and signals. Everything else goes to ``django_app`` unchanged.
+
+This module imports nothing of the app's own (a project's ``asgi.py`` imports it before Django's
+apps are ready), only Django's handlers.
 
 Only for paths whose views are sync (the streaming views are): an async view under the mount is
 run with ``async_to_sync`` from that thread, which works but costs what the mount saves. The mount
