@@ -22,7 +22,9 @@ Only for paths whose views are sync (the streaming views are): an async view und
 run with ``async_to_sync`` from that thread, which works but costs what the mount saves. The mount
 serves its paths with a handler of its own, so wrappers put around ``django_app`` (an APM's ASGI
 middleware, say) do not see them: put such wrappers around the mount instead. Prefixes are
-matched as they are written (``/api/chat`` also matches ``/api/chats``).
+matched as they are written (``/api/chat`` also matches ``/api/chats``). Django's
+``request_started`` comes from :class:`OneHopASGIHandler` here: a receiver connected with
+``sender=ASGIHandler`` does not hear the mount's requests.
 """
 
 from __future__ import annotations
