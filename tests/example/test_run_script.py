@@ -124,7 +124,12 @@ def test_run_script_starts_serves_stops_on_ctrl_c_and_leaves_nothing_behind(tmp_
             if script.poll() is None:
                 os.killpg(script.pid, signal.SIGKILL)
                 script.wait()
-        wait_for(lambda: not processes_in(checkout), 30, "every process started by run.sh has ended", log)
+        try:
+            # 60 s: on a machine busy with another test run, a worker's warm shutdown takes its time.
+            wait_for(lambda: not processes_in(checkout), 60, "every process started by run.sh has ended", log)
+        except AssertionError as exc:
+            left = "\n".join(processes_in(checkout))
+            raise AssertionError(f"{exc}\nstill running:\n{left}") from None
 
     runs = 1
     script = start()
