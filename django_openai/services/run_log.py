@@ -19,6 +19,7 @@ import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
 
+from django.db import OperationalError, connections, router
 from django.utils import timezone
 
 from ..conf import app_settings
@@ -116,6 +117,18 @@ def _step(run_id: int, after: int) -> tuple[list[RunEventBase], Run | None, bool
     return events, run, ended
 
 
+def _step_or_wait(run_id: int, after: int) -> tuple[list[RunEventBase], Run | None, bool]:
+    """:func:`_step`, or nothing new this time when SQLite says a table is locked: a reader that
+    comes while the writer holds its lock (SQLite's shared cache refuses at once, rather than
+    waiting) reads again at its next look, instead of failing the stream it follows."""
+    try:
+        return _step(run_id, after)
+    except OperationalError as exc:
+        if connections[router.db_for_read(RunEvent)].vendor != "sqlite" or "locked" not in str(exc):
+            raise
+        return [], None, False
+
+
 def _interval(poll_interval: float | None) -> float:
     return app_settings.THREADS.FOLLOW_POLL_SECONDS if poll_interval is None else poll_interval
 
@@ -127,7 +140,7 @@ def follow_run(run: Run, after: int = 0, *, poll_interval: float | None = None) 
     never kept) the reader gets the final event alone, made from the run's row.
     """
     while True:
-        events, row, ended = _step(run.pk, after)
+        events, row, ended = _step_or_wait(run.pk, after)
         for event in events:
             yield event
             after = event.sequence
@@ -147,7 +160,7 @@ async def afollow_run(
     """:func:`follow_run` for async code: the same events, waiting without holding a thread."""
     call = StreamCalls()  # no connection held between polls (_db_threads)
     while True:
-        events, row, ended = await call(_step, run.pk, after)
+        events, row, ended = await call(_step_or_wait, run.pk, after)
         for event in events:
             yield event
             after = event.sequence

@@ -158,3 +158,38 @@ def test_a_long_flush_is_written_in_batches_every_database_takes():
     assert stored[-1].type == "text.delta" and stored[-1].created is not None
     # A model's NUL is kept as U+FFFD, as everywhere the app stores text (PostgreSQL refuses it).
     assert event_from_dict(stored[-1].data).delta == f"w{count} \u00e9\u2603\ufffd"
+
+
+@pytest.mark.django_db
+def test_a_reader_that_finds_a_table_locked_reads_again_at_its_next_look(monkeypatch):
+    from django.db import OperationalError
+
+    from django_openai.services import run_log
+
+    thread = Thread.objects.create(assistant=Assistant.objects.create(name="A", slug="a", model="m"))
+    run = Run.objects.create(thread=thread, status="completed", stream=True)
+    log = run_log.EventLog(run.pk, enabled=True)
+    log.add(TextDelta(sequence=1, run_id=run.pk, item_id="msg_1", delta="Hi"))
+    log.add(RunCompleted(sequence=2, run_id=run.pk))
+    log.flush()
+    real, calls = run_log._step, []
+
+    def locked_once(run_id, after):
+        calls.append(after)
+        if len(calls) == 1:
+            # What SQLite's shared cache answers a reader while another connection writes the table.
+            raise OperationalError("database table is locked: django_openai_run")
+        return real(run_id, after)
+
+    monkeypatch.setattr(run_log, "_step", locked_once)
+    if connection.vendor != "sqlite":  # only SQLite's lock is waited out; anything else is an error
+        with pytest.raises(OperationalError, match="locked"):
+            list(follow_run(run, poll_interval=0.01))
+        return
+    events = list(follow_run(run, poll_interval=0.01))
+    assert [e.type for e in events] == ["text.delta", "run.completed"] and calls == [0, 0]
+    monkeypatch.setattr(
+        run_log, "_step", lambda *a: (_ for _ in ()).throw(OperationalError("disk I/O error"))
+    )
+    with pytest.raises(OperationalError, match="disk"):
+        list(follow_run(run, poll_interval=0.01))
