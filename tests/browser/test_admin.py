@@ -133,7 +133,9 @@ def test_start_a_fine_tune_and_see_the_loss_chart(
     validation.write_bytes(training(10))
     upload(page, live_server, validation, "fine-tune")
     source = tmp_path / "support.jsonl"
-    source.write_bytes(training(12))
+    # 40 examples, 3 epochs: 120 steps, so that a sweep that lags behind the clock on a busy machine
+    # still finds the job running (and the Pause button there) once step 20 is seen.
+    source.write_bytes(training(40))
     upload(page, live_server, source, "fine-tune")
 
     page.click("text=Start a fine-tune from this training file")
