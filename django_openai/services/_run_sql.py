@@ -147,11 +147,12 @@ def _events_sql(alias: str, count: int) -> str:
 
 
 def insert_events(run_id: int, events: list[tuple[int, str, dict[str, Any]]]) -> None:
-    """Append ``(sequence, type, data)`` rows to a run's event log in one statement.
+    """Append ``(sequence, type, data)`` rows to a run's event log: one statement for up to
+    ``EVENTS_PER_INSERT`` rows (a flush is a few), more only for a longer flush.
 
     The event log is written every ``EVENT_FLUSH_SECONDS`` of every stream: through the ORM
     (model instances, ``bulk_create``'s per-field preparation) each write cost several times the
-    statement itself. One ``INSERT`` of a few rows, its values adapted as the ORM adapts them.
+    statement itself. Plain ``INSERT``s, their values adapted as the ORM adapts them.
     """
     alias = router.db_for_write(RunEvent)
     connection = connections[alias]

@@ -114,7 +114,6 @@ class _Reader:
         self.heartbeat = heartbeat
         self.chunks: list[bytes] = []
         self.finished = False  # the reading is over: the events ended, failed or were closed
-        self.stopping = False
         self.error: BaseException | None = None
         self.waiter: asyncio.Future[None] | None = None  # the response, waiting for bytes
         self.room: asyncio.Future[None] | None = None  # the reading, waiting for the response
@@ -155,10 +154,7 @@ class _Reader:
             if not self.chunks:  # bytes already waiting say as much as a ping would
                 self._put(PING)
             self.last_sent = now
-        # Never in the past: a response that does not take its bytes must not make this spin.
-        self.timer = self.loop.call_at(
-            max(self.last_sent + self.heartbeat, now + self.heartbeat / 2), self._beat
-        )
+        self.timer = self.loop.call_at(self.last_sent + self.heartbeat, self._beat)
 
     async def take(self) -> bytes | None:
         """The bytes that came since the last call (waiting for some), or None at the end."""
@@ -169,7 +165,7 @@ class _Reader:
                 return None
             self.waiter = self.loop.create_future()
             await self.waiter
-        chunk = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        chunk = b"".join(self.chunks)
         self.chunks.clear()
         self.last_sent = self.loop.time()
         if self.room is not None and not self.room.done():
@@ -180,9 +176,7 @@ class _Reader:
         """Stop reading: a reading still waiting inside the events is cancelled there (a foreground
         run stops and keeps its partial answer), and waited for."""
         self.timer.cancel()
-        if not self.task.done() and not self.stopping:
-            self.stopping = True
-            self.task.cancel()
+        self.task.cancel()  # a no-op once the reading is over
         # Shielded: a second cancel of the response stops this wait, not the run's own ending.
         with contextlib.suppress(BaseException):
             await asyncio.shield(self.task)
