@@ -35,8 +35,9 @@ __all__ = [
 
 def sweep() -> int:
     """Claim the due rows of every mirror model and enqueue one poll task per row (and delete the
-    event logs of runs that ended a while ago)."""
+    event logs of runs that ended a while ago, and end the runs whose process died)."""
     run_log.prune_events()
+    runs.end_dead_runs()
     total = 0
     for model in polling.polled_models():
         label = model._meta.label_lower

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -31,15 +32,22 @@ from django.db import connections
 
 from ..conf import app_settings
 
-__all__ = ["StreamCalls", "run_in_shared_thread", "stop_shared_threads"]
+__all__ = ["StreamCalls", "run_in_shared_thread", "stop_shared_threads", "submit_to_shared_thread"]
+
+logger = logging.getLogger("django_openai.streaming")
 
 R = TypeVar("R")
 
 #: Seconds without work after which a shared thread closes its connections.
 IDLE_SECONDS = 10.0
 
+# (future, its loop) or (None, None) for work nobody waits for; the context; the call.
 _Task = tuple[
-    asyncio.Future[Any], asyncio.AbstractEventLoop, contextvars.Context, Callable[..., Any], tuple[Any, ...]
+    asyncio.Future[Any] | None,
+    asyncio.AbstractEventLoop | None,
+    contextvars.Context,
+    Callable[..., Any],
+    tuple[Any, ...],
 ]
 
 _lock = threading.Lock()
@@ -85,8 +93,12 @@ def _serve() -> None:
             result = context.run(function, *args)
         except BaseException as exc:  # handed to the awaiting task, as sync_to_async does
             error = exc
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits for this any more
-            loop.call_soon_threadsafe(_settle, future, result, error)
+        if future is None or loop is None:
+            if error is not None:
+                logger.error("Work in a shared database thread failed", exc_info=error)
+        else:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits for this any more
+                loop.call_soon_threadsafe(_settle, future, result, error)
         del task, future, result, error
 
 
@@ -108,6 +120,15 @@ async def run_in_shared_thread(function: Callable[..., R], *args: Any) -> R:
     future: asyncio.Future[R] = loop.create_future()
     _tasks.put((future, loop, contextvars.copy_context(), function, args))
     return await future
+
+
+def submit_to_shared_thread(function: Callable[..., Any], *args: Any) -> None:
+    """``function(*args)`` in one of the shared threads, from any thread, waited for by nobody (a
+    failure is logged): for work that must not run where it is found, such as a database write
+    asked for by a finalizer, which may run inside anyone's code or transaction."""
+    if not _threads:
+        _start_threads()
+    _tasks.put((None, None, contextvars.copy_context(), function, args))
 
 
 def stop_shared_threads() -> None:

@@ -23,6 +23,14 @@ from ..models import AssistantVersion, Run, RunEvent, Thread, ThreadItem
 from ._nul import without_nul
 
 
+def sqlite_refused(exc: Exception, model: type[Any]) -> bool:
+    """Whether ``exc`` is SQLite saying a table of ``model`` is locked: its shared cache (the test
+    database's) refuses at once, instead of waiting, a connection that comes while another holds
+    the lock. Worth another try a moment later; anything else is not."""
+    alias = router.db_for_write(model)
+    return connections[alias].vendor == "sqlite" and "locked" in str(exc)
+
+
 def _columns(model: type[Any], connection: BaseDatabaseWrapper, *names: str) -> list[str]:
     quote = connection.ops.quote_name
     return [quote(model._meta.get_field(name).column) for name in names]

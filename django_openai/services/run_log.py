@@ -19,14 +19,14 @@ import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
 
-from django.db import OperationalError, connections, router
+from django.db import OperationalError
 from django.utils import timezone
 
 from ..conf import app_settings
 from ..models import Run, RunEvent, Thread
 from ..models.runs import TERMINAL
 from ._db_threads import StreamCalls
-from ._run_sql import insert_events
+from ._run_sql import insert_events, sqlite_refused
 from .events import RunCompleted, RunEventBase, RunFailed, event_from_dict
 
 __all__ = ["EventLog", "active_run", "afollow_run", "final_event", "follow_run", "prune_events"]
@@ -124,7 +124,7 @@ def _step_or_wait(run_id: int, after: int) -> tuple[list[RunEventBase], Run | No
     try:
         return _step(run_id, after)
     except OperationalError as exc:
-        if connections[router.db_for_read(RunEvent)].vendor != "sqlite" or "locked" not in str(exc):
+        if not sqlite_refused(exc, RunEvent):
             raise
         return [], None, False
 

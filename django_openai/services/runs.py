@@ -14,28 +14,29 @@ How a run travels is in docs/architecture.md; what it does, in docs/assistants.m
 from __future__ import annotations
 
 import datetime as dt
+import time
+import weakref
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Literal, overload
 
 from asgiref.sync import sync_to_async
 from celery import current_app
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from ..client import BadRequestError
 from ..clients import get_async_client, get_client
 from ..conf import app_settings
-from ..models import Assistant, AssistantVersion, Run, Thread, ThreadItem
-from ..models.runs import TERMINAL
+from ..models import Assistant, AssistantVersion, Run, Thread
 from ..schedules import RUN_TASK
 from ..signals import run_started
 from ._common import async_twin, client_for, save_remote, send_on_commit
+from ._db_threads import submit_to_shared_thread
 from ._run_backends import ResponsesReader, RunSettings, read_response
 from ._run_drivers import CANCELLED, DISCONNECTED, adrive, drive, error_of
 from ._run_job import RunJob
-from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version
+from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version, sqlite_refused
 from ._run_tools import run_calls
 from .assistants import run_settings
 from .backends import resolve_backend
@@ -51,7 +52,15 @@ from .events import (
 )
 from .polling import poll
 from .run_log import active_run, afollow_run, follow_run, next_sequence
-from .threads import ThreadArchived, ThreadBusy, ThreadError, add_message_locked, item_text
+from .threads import (
+    ThreadArchived,
+    ThreadBusy,
+    ThreadError,
+    abandon_run,
+    add_message_locked,
+    item_text,
+    release_dead_run,
+)
 
 __all__ = [
     "AsyncRun",
@@ -65,6 +74,7 @@ __all__ = [
     "arun_thread",
     "cancel_active_run",
     "cancel_run",
+    "end_dead_runs",
     "execute_run",
     "follow_remote",
     "follow_run",
@@ -140,29 +150,7 @@ def _claim_locked(thread: Thread, run: Run) -> None:
         raise AliasMismatch(_alias_mismatch(thread.pk, row.client_alias, run.client_alias))
     previous = row.active_run_id
     if previous is not None:
-        status, updated = Run.objects.filter(pk=previous).values_list("status", "updated").first() or (
-            "",
-            None,
-        )
-        if status and status not in TERMINAL:
-            stale = timezone.now() - dt.timedelta(seconds=app_settings.THREADS.RUN_STALE_SECONDS)
-            if updated is not None and updated >= stale:
-                raise ThreadBusy(
-                    f"Thread {thread.pk} has a run in progress (run {previous}): "
-                    "wait for it to end, or cancel it."
-                )
-            Run.objects.filter(pk=previous).update(
-                status="failed",
-                error={
-                    "code": "abandoned",
-                    "message": "The run showed no sign of life; a new run replaced it.",
-                },
-                finished_at=timezone.now(),
-            )
-        # A run writes the thread's item count with its round's end: one that never ended may
-        # have stored items beyond it.
-        last = ThreadItem.objects.filter(thread_id=thread.pk).aggregate(last=Max("position"))["last"]
-        row.item_count = max(row.item_count, last or 0)
+        row.item_count = release_dead_run(thread.pk, previous, row.item_count)
     # This process's thread object was behind its row: the run keeps to the row (the backend its
     # first run fixed, its owner now).
     fixed = {"backend": row.backend or run.backend, "owner_id": row.owner_id}
@@ -246,6 +234,29 @@ def prepare_run(
     return job
 
 
+def _end_unread(job: RunJob) -> None:
+    for attempt in range(100):
+        if job.done:
+            return
+        try:
+            job.interrupt("incomplete", DISCONNECTED)
+        except OperationalError as exc:
+            if attempt == 99 or not sqlite_refused(exc, Run):
+                raise
+            time.sleep(0.05)
+
+
+def _guard_unread(stream: object, job: RunJob) -> weakref.finalize[Any, Any]:
+    """A stream dropped before its first read ends its run as a reader who left would, so that the
+    thread is free at once rather than once the run is taken for dead. It happens when the client
+    leaves while the view runs: Django drops the response the view returns (docs/streaming-views.md,
+    "Disconnects"). The run is ended in a shared database thread: a finalizer can run inside any
+    code, and any transaction."""
+    guard = weakref.finalize(stream, submit_to_shared_thread, _end_unread, job)
+    guard.atexit = False
+    return guard
+
+
 class RunStream:
     """What ``thread.run(stream=True)`` returns: an iterator of the run's events, and a context
     manager. Leaving the ``with`` block (or closing it) before the end stops the run: the
@@ -257,15 +268,24 @@ class RunStream:
         self._events = events
         self._job = job
         self._started = False
+        self._unread = _guard_unread(self, job) if job is not None else None
 
     def __iter__(self) -> Iterator[RunEventBase]:
         return self
 
     def __next__(self) -> RunEventBase:
-        self._started = True
+        if not self._started:
+            self._reading()
         return next(self._events)
 
+    def _reading(self) -> None:
+        self._started = True
+        if self._unread is not None:
+            self._unread.detach()
+
     def close(self) -> None:
+        if self._unread is not None:
+            self._unread.detach()
         if self._started:
             close = getattr(self._events, "close", None)
             if close is not None:
@@ -363,6 +383,7 @@ class AsyncRun:
         self._job: RunJob | None = None
         self._events: AsyncIterator[RunEventBase] | None = None
         self._started = False
+        self._unread: weakref.finalize[Any, Any] | None = None  # open_stream's: _guard_unread
 
     async def _start(self) -> None:
         job = await self._prepare()
@@ -412,7 +433,10 @@ class AsyncRun:
         if self._events is None:
             await self._start()
         assert self._events is not None
-        self._started = True
+        if not self._started:
+            self._started = True
+            if self._unread is not None:
+                self._unread.detach()
         return await self._events.__anext__()
 
     async def aclose(self) -> None:
@@ -420,6 +444,8 @@ class AsyncRun:
         events = self._events
         if events is None:
             return
+        if self._unread is not None:
+            self._unread.detach()
         if self._started:
             await events.aclose()  # type: ignore[attr-defined]
         elif self._job is not None and not self._job.done and not self.background:
@@ -467,6 +493,7 @@ def open_stream(
     events = AsyncRun(thread, assistant, stream=True, background=False, overrides=overrides)
     events._job, events.run = job, job.run
     events._events = _adrive_on_loop(job)
+    events._unread = _guard_unread(events, job)
     return events
 
 
@@ -478,6 +505,38 @@ async def _adrive_on_loop(job: RunJob) -> AsyncIterator[RunEventBase]:
             yield event
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+
+
+# -- runs whose process died ------------------------------------------------------------------
+
+
+def end_dead_runs(limit: int = 500) -> int:
+    """Mark failed (``abandoned``) the runs in progress that showed no sign of life for
+    ``THREADS["RUN_STALE_SECONDS"]``, and free their threads: what the next run on the thread
+    would do, done by the sweeper so that the admin and the API do not show them in progress for
+    good. Background runs on the responses backend are left to the provider, whose poll ends them.
+    Returns how many were ended."""
+    stale = timezone.now() - dt.timedelta(seconds=app_settings.THREADS.RUN_STALE_SECONDS)
+    dead = list(
+        Run.objects.filter(status="in_progress", updated__lt=stale)
+        .exclude(background=True, backend="responses")
+        .values_list("pk", "thread_id")[:limit]
+    )
+    ended = 0
+    for pk, thread_id in dead:
+        with transaction.atomic():
+            held = Thread.objects.select_for_update().filter(pk=thread_id, active_run_id=pk)
+            item_count = held.values_list("item_count", flat=True).first()
+            if item_count is None:  # the thread is free, or another run holds it
+                ended += abandon_run(pk)
+                continue
+            try:
+                count = release_dead_run(thread_id, pk, item_count)
+            except ThreadBusy:  # it showed life since
+                continue
+            Thread.objects.filter(pk=thread_id).update(active_run=None, item_count=count)
+            ended += 1
+    return ended
 
 
 # -- background runs ---------------------------------------------------------------------------

@@ -9,14 +9,17 @@ moves the count with its round's end: ``_run_job.RunJob._append``.)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from ..conf import app_settings
 from ..models import Run, Thread, ThreadItem
 from ..models.runs import TERMINAL
 from ._common import async_twin
@@ -120,7 +123,8 @@ def new_item_row(item: dict[str, Any], *, run: Run | None = None, status: str = 
 
 
 def _check_idle(thread_id: int) -> tuple[int, int, bool]:
-    """Lock the thread row; its (item_count, remote_position); refuse if a run is active."""
+    """Lock the thread row; its (item_count, remote_position); refuse if a run is active, and take
+    over one that died (:func:`release_dead_run`)."""
     item_count, remote_position, archived, active = (
         Thread.objects.select_for_update()
         .filter(pk=thread_id)
@@ -129,11 +133,46 @@ def _check_idle(thread_id: int) -> tuple[int, int, bool]:
     )
     if archived:
         raise ThreadArchived(f"Thread {thread_id} is archived: unarchive it to add to it.")
-    if active is not None and Run.objects.filter(pk=active).exclude(status__in=TERMINAL).exists():
-        raise ThreadBusy(
-            f"Thread {thread_id} has a run in progress (run {active}): wait for it to end, or cancel it."
-        )
+    if active is not None:
+        item_count = release_dead_run(thread_id, active, item_count)
+        Thread.objects.filter(pk=thread_id).update(active_run=None, item_count=item_count)
     return item_count, remote_position, archived
+
+
+def release_dead_run(thread_id: int, active_run_id: int, item_count: int) -> int:
+    """Under the thread's row lock, before anything is added to it or run on it: raise ThreadBusy
+    while its active run lives, and end as abandoned one that showed no sign of life for
+    ``THREADS["RUN_STALE_SECONDS"]`` (its process died). Returns the thread's true item count: a run
+    writes the count with its round's end, and one that never ended may have stored items beyond
+    it (docs/assistants.md, "One run at a time")."""
+    run = Run.objects.filter(pk=active_run_id).values_list("status", "updated").first()
+    status, updated = run or ("", None)
+    if status and status not in TERMINAL:
+        stale = timezone.now() - dt.timedelta(seconds=app_settings.THREADS.RUN_STALE_SECONDS)
+        if updated is not None and updated >= stale:
+            raise ThreadBusy(
+                f"Thread {thread_id} has a run in progress (run {active_run_id}): "
+                "wait for it to end, or cancel it."
+            )
+        abandon_run(active_run_id)
+    last = ThreadItem.objects.filter(thread_id=thread_id).aggregate(last=Max("position"))["last"]
+    return max(item_count, last or 0)
+
+
+def abandon_run(run_id: int) -> bool:
+    """Mark a run taken for dead as failed (``abandoned``), unless it has ended meanwhile."""
+    return bool(
+        Run.objects.filter(pk=run_id)
+        .exclude(status__in=TERMINAL)
+        .update(
+            status="failed",
+            error={
+                "code": "abandoned",
+                "message": "The run showed no sign of life: its process is taken for dead.",
+            },
+            finished_at=timezone.now(),
+        )
+    )
 
 
 def append_rows(thread: Thread, rows: list[ThreadItem]) -> list[ThreadItem]:

@@ -20,11 +20,9 @@ from django_openai.asgi import StreamingASGI, streaming_asgi
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def call(
-    app: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, **scope: Any
-):
-    """One request to an ASGI app: its status, headers and whole body."""
-    request = {
+def scope_of(method: str, path: str, headers: dict[str, str] | None = None, **scope: Any) -> dict[str, Any]:
+    """The ASGI scope of a request from a browser at testserver."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -40,6 +38,13 @@ async def call(
         "server": ("testserver", 80),
         **scope,
     }
+
+
+async def call(
+    app: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, **scope: Any
+):
+    """One request to an ASGI app: its status, headers and whole body."""
+    request = scope_of(method, path, headers, **scope)
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     never = asyncio.Event()
 

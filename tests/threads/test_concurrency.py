@@ -1,6 +1,7 @@
 """One run at a time per thread: a second gets a clear error and writes nothing; on PostgreSQL two
 runs started at the same instant from two connections are serialised by the thread's row lock.
-Also: a run cancelled while another reader streams it, and a dead run taken over."""
+Also: a run cancelled while another reader streams it, and a dead run taken over (by the next run,
+the next message, or the sweeper)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from django.utils import timezone
 
 from django_openai.models import Assistant, Run, Thread
 from django_openai.services.events import RunFailed, TextDelta
+from django_openai.services.runs import end_dead_runs
 from django_openai.services.threads import ThreadBusy, message_item, new_item_row
+from django_openai.tasks import sweep
 from django_openai.testing import Pacing
 
 from .conftest import point_alias
@@ -82,17 +85,22 @@ def test_a_run_that_shows_no_sign_of_life_is_taken_over(fake, thread, settings):
     assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
 
 
-def test_a_run_that_died_after_storing_an_answer_it_had_not_counted_is_taken_over(fake, thread):
+def a_run_that_died_after_storing_an_answer(thread):
     # A run writes the thread's item count with its round's end: this one died before it.
     thread.add_message("hello")
     dead = Run.objects.create(thread=thread, status="in_progress", stream=True)
     cut = new_item_row(message_item("A cut ans", "assistant"), run=dead, status="incomplete")
     cut.thread, cut.position = thread, 2
     cut.save()
-    Run.objects.filter(pk=dead.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
     Thread.objects.filter(pk=thread.pk).update(active_run=dead)
+    return dead
+
+
+def test_a_run_that_died_after_storing_an_answer_it_had_not_counted_is_taken_over(fake, thread):
+    dead = a_run_that_died_after_storing_an_answer(thread)
     with pytest.raises(ThreadBusy):
-        thread.add_message("Not while it holds the thread")
+        thread.run()  # it showed life a moment ago
+    Run.objects.filter(pk=dead.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
     run = thread.run()
     assert run.status == "completed", run.error
     thread.refresh_from_db()
@@ -104,6 +112,25 @@ def test_a_run_that_died_after_storing_an_answer_it_had_not_counted_is_taken_ove
     assert (thread.item_count, thread.active_run_id) == (3, None)
     dead.refresh_from_db()
     assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
+
+
+def test_a_message_to_a_thread_whose_run_died_takes_it_over(fake, thread):
+    # The chat views add the user's message first: a dead run must not refuse it for good.
+    dead = a_run_that_died_after_storing_an_answer(thread)
+    with pytest.raises(ThreadBusy, match=rf"has a run in progress \(run {dead.pk}\)"):
+        thread.add_message("Not while it lives")
+    Run.objects.filter(pk=dead.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
+    thread.add_message("Are you there?")
+    thread.refresh_from_db()
+    assert [(i.position, i.role) for i in thread.items.order_by("position")] == [
+        (1, "user"),
+        (2, "assistant"),
+        (3, "user"),
+    ], "after the items the dead run stored"
+    assert (thread.item_count, thread.active_run_id) == (3, None)
+    dead.refresh_from_db()
+    assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
+    assert thread.run().status == "completed"
 
 
 def test_a_thread_object_behind_its_row_runs_from_the_row(fake, thread, backend):
@@ -155,3 +182,30 @@ def test_cancelling_a_run_that_another_reader_streams_stops_it(openai_fake, back
             assert thread.items.get(position=2).text == "".join(deltas)
     finally:
         openai_fake.fake.pacing = None
+
+
+def test_the_sweeper_ends_runs_whose_process_died_and_frees_their_threads(fake, thread, assistant):
+    dead = a_run_that_died_after_storing_an_answer(thread)
+    Run.objects.filter(pk=dead.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
+    alive_thread = Thread.objects.create(assistant=assistant)
+    alive_thread.add_message("hello")
+    alive = alive_thread.run(stream=True)
+    next(alive)
+    remote = Run.objects.create(  # the provider's to end: its poll does
+        thread=Thread.objects.create(assistant=assistant),
+        status="in_progress",
+        background=True,
+        backend="responses",
+    )
+    Run.objects.filter(pk=remote.pk).update(updated=timezone.now() - dt.timedelta(seconds=601))
+
+    assert sweep() == 0, "no mirror row was due"
+    dead.refresh_from_db()
+    assert (dead.status, dead.error["code"]) == ("failed", "abandoned")
+    thread.refresh_from_db()
+    assert (thread.item_count, thread.active_run_id) == (2, None), "counted what it stored, and freed"
+    assert Run.objects.get(pk=remote.pk).status == "in_progress"
+    assert alive.until_done().status == "completed", "a run alive is left alone"
+    assert end_dead_runs() == 0, "nothing more to end"
+    thread.add_message("Again")
+    assert thread.run().status == "completed"

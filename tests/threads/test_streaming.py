@@ -1,17 +1,23 @@
 """A reader who goes away mid-stream: under a real loopback server pacing its answer like a model,
 the upstream connection is closed at once, the partial answer is kept as incomplete, the run ends
-incomplete with the usage so far, and the next run on the thread works."""
+incomplete with the usage so far, and the next run on the thread works. A stream dropped before
+its first read (the client left while the view ran) ends its run too."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import OperationalError
 
-from django_openai.models import Assistant, Thread
+from django_openai.models import Assistant, Run, Thread
+from django_openai.models.runs import TERMINAL
+from django_openai.services._db_threads import stop_shared_threads
 from django_openai.services.events import TextDelta
+from django_openai.services.runs import open_stream
 from django_openai.testing import FakeHTTPServer, FakeOpenAI, Pacing
 from django_openai.testing.pytest_plugin import _spec_path
 
@@ -149,3 +155,58 @@ async def test_a_cancelled_task_closes_the_upstream_and_keeps_the_partial_answer
     assert waited < 0.5
     await sync_to_async(check_the_cut)(thread, handle.run, deltas[:3], backend)
     await sync_to_async(the_next_run_works)(thread, paced, backend)
+
+
+def wait_for_end(run: Run, seconds: float = 10.0) -> Run:
+    """The run, once it has ended (it is ended in another thread, from another connection)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            run.refresh_from_db()
+        except OperationalError as exc:  # SQLite's shared cache: the other connection is writing
+            assert "locked" in str(exc)
+            continue
+        if run.status in TERMINAL:
+            break
+        time.sleep(0.02)
+    return run
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_stream_dropped_before_its_first_read_ends_its_run_and_frees_the_thread(
+    openai_fake, backend, asynchronous
+):
+    # What a server does with the response of a client that left while the view ran.
+    with point_alias(openai_fake, THREAD_BACKEND=backend):
+        assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
+        thread = Thread.objects.create(assistant=assistant)
+        stream = open_stream(thread, asynchronous=asynchronous, message="Hello?")
+        run = stream.run
+        assert run is not None and run.status == "in_progress"
+        del stream
+        gc.collect()
+        run = wait_for_end(run)
+        assert (run.status, (run.error or {}).get("code")) == ("incomplete", "disconnected")
+        thread.refresh_from_db()
+        assert thread.active_run_id is None
+        assert [(i.role, i.text) for i in thread.items.order_by("position")] == [("user", "Hello?")]
+        assert not any(
+            r.path.endswith(("/responses", "/chat/completions")) for r in openai_fake.fake.requests
+        ), "no request went out for it"
+        thread.add_message("Still there?")
+        assert thread.run().status == "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_read_or_closed_is_not_ended_again_when_dropped(openai_fake, backend):
+    with point_alias(openai_fake, THREAD_BACKEND=backend):
+        assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
+        thread = Thread.objects.create(assistant=assistant)
+        stream = open_stream(thread, asynchronous=False, message="Hello?")
+        run = stream.until_done()
+        del stream
+        gc.collect()
+        stop_shared_threads()  # what was handed to them is done
+        run.refresh_from_db()
+        assert run.status == "completed" and run.error is None
