@@ -317,6 +317,8 @@ class ChatView(_StreamView):
             return HttpResponse(status=405)
         thread = self.find_thread(request, chat_id)
         if thread is None:
-            raise Http404
+            # A chat not begun yet (useChat makes its id up and asks on every page load): nothing
+            # to resume. The answer is the same whoever else has a chat of that name.
+            return HttpResponse(status=204)
         # useChat replays a resumed stream into a new message: the run's events from the first.
         return self.follow(thread, 0, "ui")

@@ -7,9 +7,10 @@ and its failures are the server's problem (502/503), said without any detail of 
 Messages of the client's errors are redacted already (docs/architecture.md, "Errors and
 redaction").
 
-A thread that cannot take a message or a run says why: a run in progress, or an archived thread,
-is a 409 (the request is fine, the thread's state is not); no assistant, nothing to answer, an
-assistant of another provider or a tool nobody registered are a 400. Each carries its ``code``.
+A thread that cannot take a message or a run says why: a run in progress is a 409 (the request
+is fine, and will be once the run ends); an archived thread (it takes nothing until unarchived),
+no assistant, nothing to answer, an assistant of another provider or a tool nobody registered
+are a 400, as the streaming views answer them. Each carries its ``code``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..client import (
     PermissionDeniedError,
     RateLimitError,
 )
-from ..services.threads import ThreadArchived, ThreadBusy, ThreadError
+from ..services.threads import ThreadBusy, ThreadError
 from ..tools import ToolNotFound
 
 
@@ -51,7 +52,7 @@ class Conflict(APIException):
 
 def translate(exc: Exception) -> Exception:
     """The DRF exception for a service's or the client's error; any other exception as it is."""
-    if isinstance(exc, ThreadBusy | ThreadArchived):
+    if isinstance(exc, ThreadBusy):
         return Conflict(str(exc), code=exc.code)
     if isinstance(exc, ThreadError):
         return ValidationError({"detail": str(exc)}, code=exc.code)

@@ -120,7 +120,7 @@ def with_errors(ok: Any, *codes: int) -> Any:
         401: "Not authenticated.",
         403: "Not allowed.",
         404: "No such object (or not yours).",
-        409: "The object's state does not allow it (a run in progress, an archived thread).",
+        409: "The object's state does not allow it yet (a run in progress).",
         429: "Throttled.",
         502: "The OpenAI API could not be reached or failed.",
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from ..conf import app_settings
 from ..models import Batch, BatchItem, File, FineTuningCheckpoint, FineTuningEvent, FineTuningJob, Upload
 from ..services.batches import BATCH_ENDPOINTS, COMPLETION_WINDOWS, MAX_LINES
 from ..services.files import FILE_PURPOSES
@@ -56,8 +57,20 @@ class JSONObjectField(serializers.JSONField):
         return data
 
 
+def within_upload_limit(received: Any) -> None:
+    """A file sent to the API is refused above ``API["MAX_UPLOAD_BYTES"]``, whatever it is for."""
+    limit = app_settings.API.MAX_UPLOAD_BYTES
+    if received.size > limit:
+        raise serializers.ValidationError(
+            f"the file is {received.size} bytes; the limit is {limit} "
+            "(DJANGO_OPENAI['API']['MAX_UPLOAD_BYTES'])."
+        )
+
+
 class FileUploadSerializer(StrictSerializer):
-    file = serializers.FileField(help_text="The file's content (multipart).")
+    file = serializers.FileField(
+        help_text="The file's content (multipart).", validators=[within_upload_limit]
+    )
     purpose = serializers.ChoiceField(choices=sorted(FILE_PURPOSES))
 
 
@@ -72,7 +85,9 @@ class BatchCreateSerializer(StrictSerializer):
         max_length=MAX_LINES,
         help_text="The requests: {custom_id, body} (or whole lines: custom_id, method, url, body).",
     )
-    file = serializers.FileField(required=False, help_text="A JSONL file of requests (multipart).")
+    file = serializers.FileField(
+        required=False, help_text="A JSONL file of requests (multipart).", validators=[within_upload_limit]
+    )
     input_file_id = serializers.CharField(required=False, help_text="A file of yours, purpose 'batch'.")
     model = serializers.CharField(required=False, help_text="The model of requests whose body names none.")
     metadata = JSONObjectField(required=False, help_text="Up to 16 string keys and values.")

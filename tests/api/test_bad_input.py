@@ -98,12 +98,19 @@ def test_a_jsonl_with_a_bad_line_names_it(alice, fake):
     nothing_created(fake)
 
 
-def test_a_file_over_the_size_limit(alice, fake):
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("files/", {"purpose": "batch"}),
+        ("batches/", {"endpoint": "/v1/chat/completions"}),  # a JSONL of requests
+    ],
+)
+def test_a_file_over_the_size_limit(alice, fake, path, form):
     api = {**settings.DJANGO_OPENAI.get("API", {}), "MAX_UPLOAD_BYTES": 10}
     with override_settings(DJANGO_OPENAI={**settings.DJANGO_OPENAI, "API": api}):
         response = alice.post(
-            API + "files/",
-            {"file": SimpleUploadedFile("x.jsonl", b"0123456789A"), "purpose": "batch"},
+            API + path,
+            {"file": SimpleUploadedFile("x.jsonl", b"0123456789A"), **form},
             format="multipart",
         )
     assert response.status_code == 400

@@ -72,11 +72,11 @@ def test_a_run_on_an_archived_thread(alice, thread):
     assert alice.patch(API + f"threads/{thread.pk}/", {"archived": True}, format="json").status_code == 200
     for body in ({}, {"stream": True}):
         response = alice.post(runs_of(thread), body, format="json", HTTP_ACCEPT="text/event-stream")
-        assert response.status_code == 409, response.content
+        assert response.status_code == 400, response.content
         assert response["Content-Type"] == "application/json", "an error is JSON, even to a stream request"
         assert "is archived" in response.json()["detail"]
     message = alice.post(API + f"threads/{thread.pk}/items/", {"content": "Hi"}, format="json")
-    assert message.status_code == 409 and "is archived" in message.json()["detail"]
+    assert message.status_code == 400 and "is archived" in message.json()["detail"]
     nothing_created(thread)
 
 

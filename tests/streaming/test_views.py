@@ -303,9 +303,10 @@ def test_usechat_ids_ownership_and_bad_input(client, alice, bob, assistant, fake
     mine = Thread.objects.create(owner=alice, assistant=assistant, metadata={"chat_id": "secret"})
     message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
     client.force_login(bob)
-    # Bob's "secret" is a new chat of his own; Alice's thread, by its key, is not found.
+    # Bob's "secret" is a chat of his own, not begun: nothing to resume (as for any unused name);
+    # Alice's thread, by its key, is not found.
     assert post_json(client, "/api/chat", {"id": str(mine.pk), "messages": [message]}).status_code == 404
-    assert client.get("/api/chat/secret/stream").status_code == 404
+    assert client.get("/api/chat/secret/stream").status_code == 204
     assert client.get(f"/api/chat/{mine.pk}/stream").status_code == 404
     for payload, code in [
         ({"messages": [message]}, "invalid_id"),
@@ -332,7 +333,8 @@ def test_a_chat_id_of_non_ascii_digits_is_a_name_not_a_key(client, alice, assist
     ui_parts(body(response))
     assert Thread.objects.get(owner=alice, metadata__chat_id="²")
     assert client.get("/api/chat/²/stream").status_code == 204
-    assert client.get("/api/chat/³/stream").status_code == 404
+    assert client.get("/api/chat/³/stream").status_code == 204, "a chat not begun: nothing to resume"
+    assert not Thread.objects.filter(metadata__chat_id="³").exists()
 
 
 def test_a_post_to_a_chats_stream_url_is_a_405(client, alice, assistant, fake):

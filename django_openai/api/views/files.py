@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ...conf import app_settings
 from ...downloads import file_download
 from ...models import File, Upload
 from ...services import files as services
@@ -63,16 +61,6 @@ class FileList(APIView):
         form = FileUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         received = form.validated_data["file"]
-        limit = app_settings.API.MAX_UPLOAD_BYTES
-        if received.size > limit:
-            raise ValidationError(
-                {
-                    "file": [
-                        f"the file is {received.size} bytes; the limit is {limit} "
-                        "(DJANGO_OPENAI['API']['MAX_UPLOAD_BYTES'])."
-                    ]
-                }
-            )
         result = services.receive_file(
             received, form.validated_data["purpose"], client_alias=self.client_alias, owner=request.user
         )

@@ -82,7 +82,7 @@ class RunList(AsyncAPIView, ThreadScoped):
             "(201), at once with `background: true` (202, the run queued), or with `stream: true` "
             "and `Accept: text/event-stream` as Server-Sent Events: `id` the event's sequence, "
             "`event` its type, `data` the event as JSON, ending with `run.completed` or `run.failed`. "
-            "A run in progress or an archived thread is a 409; nothing is created."
+            "A run in progress is a 409, an archived thread a 400; nothing is created."
         ),
         request=RunCreateSerializer,
         responses=with_errors(

@@ -157,8 +157,8 @@ class ThreadItems(ThreadScoped):
     @document(
         summary="Add a message to a thread",
         description=(
-            "A text or content parts, `user` by default; the next run answers it. Refused (409) while "
-            "a run is in progress or when the thread is archived."
+            "A text or content parts, `user` by default; the next run answers it. Refused while a "
+            "run is in progress (409) or when the thread is archived (400)."
         ),
         request=MessageCreateSerializer,
         responses=with_errors({201: ThreadItemSerializer}, 400, 404, 409),
