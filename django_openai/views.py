@@ -16,6 +16,7 @@ the run's claim).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,8 +30,10 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.utils.module_loading import import_string
 from django.views import View
 
+from .conf import app_settings
 from .downloads import is_asgi
 from .models import Assistant, Thread
 from .services.assistants import usable_assistants
@@ -55,12 +58,16 @@ MAX_CHAT_ID = 200
 class StreamViewError(Exception):
     """A request the view refuses: its status, a code and a message for the caller."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
 
     def response(self) -> JsonResponse:
-        return JsonResponse({"detail": self.message, "code": self.code}, status=self.status)
+        response = JsonResponse({"detail": self.message, "code": self.code}, status=self.status)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
 
 
 def _refusal(exc: Exception) -> StreamViewError:
@@ -117,6 +124,10 @@ class _StreamView(View):
     assistant: str | None = None
     #: Seconds between heartbeats (None: ``STREAMING["HEARTBEAT_SECONDS"]``).
     heartbeat: float | None = None
+    #: The throttle scope of a POST (each starts a run): by default the API's per-user "runs"
+    #: budget (``API["THROTTLE_RATES"]``), shared with ``POST threads/{id}/runs/``, checked by
+    #: ``API["THROTTLE_CLASSES"]``. None: not throttled.
+    throttle_scope: str | None = "runs"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
@@ -124,11 +135,33 @@ class _StreamView(View):
                 raise StreamViewError(
                     403, "not_authenticated", "Authentication credentials were not provided."
                 )
+            if request.method == "POST":
+                self.check_throttles(request)
             return super().dispatch(request, *args, **kwargs)
         except StreamViewError as refused:
             return refused.response()
         except Http404:
             return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+    def check_throttles(self, request: HttpRequest) -> None:
+        """Refuse (429, with ``Retry-After``) a POST over the user's budget, as the API does."""
+        if not self.throttle_scope:
+            return
+        waits = []
+        for path in app_settings.API.THROTTLE_CLASSES:
+            throttle = import_string(path)()
+            if not throttle.allow_request(request, self):
+                waits.append(throttle.wait())
+        if waits:
+            wait = max((w for w in waits if w is not None), default=None)
+            seconds = math.ceil(wait) if wait is not None else None
+            raise StreamViewError(
+                429,
+                "throttled",
+                "Too many runs started: "
+                + (f"try again in {seconds} seconds." if seconds is not None else "try again later."),
+                headers={"Retry-After": str(seconds)} if seconds is not None else None,
+            )
 
     def get_queryset(self) -> QuerySet[Thread]:
         """The threads the user may stream: their own. Override to widen (staff, a team...)."""

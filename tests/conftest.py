@@ -22,6 +22,17 @@ def _no_openai_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counts (the API's, the streaming views') live in the cache, keyed by user id, which
+    tests reuse: start each from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _end_stray_database_sessions(django_db_setup, django_db_blocker):
     """On PostgreSQL, end the sessions other threads left open (the thread async tests run sync

@@ -116,13 +116,3 @@ def owned_rows(users):
         "thread": thread,
         "run": run,
     }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache, keyed by user id, which tests reuse: start each from zero."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

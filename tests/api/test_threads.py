@@ -151,7 +151,7 @@ def test_a_thread_with_a_run_in_progress_is_not_deleted(alice, users, helper):
     assert Thread.objects.filter(pk=thread.pk).exists()
 
 
-def test_a_stream_under_wsgi_is_sent_once_the_run_ends(alice, helper, fake):
+def test_a_stream_under_wsgi_streams_as_the_run_goes(alice, helper, fake):
     thread = new_thread(alice)
     alice.post(API + f"threads/{thread['id']}/items/", {"content": "What is Django?"}, format="json")
     response = alice.post(
@@ -161,8 +161,15 @@ def test_a_stream_under_wsgi_is_sent_once_the_run_ends(alice, helper, fake):
         HTTP_ACCEPT="text/event-stream",
     )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
-    body = b"".join(response.streaming_content).decode()
+    chunks = iter(response.streaming_content)
+    first = next(chunks).decode()
+    assert first.startswith("id: 1\nevent: run.started")
+    run = Run.objects.get(thread_id=thread["id"])
+    assert run.status == "in_progress", "the first event is sent before the run has ended"
+    body = first + b"".join(chunks).decode()
     names = [line[7:] for line in body.splitlines() if line.startswith("event: ")]
     ids = [int(line[4:]) for line in body.splitlines() if line.startswith("id: ")]
     assert names[0] == "run.started" and names[-1] == "run.completed" and ids == list(range(1, len(ids) + 1))
-    assert Run.objects.get(thread_id=thread["id"]).status == "completed"
+    assert "text.delta" in names
+    run.refresh_from_db()
+    assert run.status == "completed"

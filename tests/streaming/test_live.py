@@ -1,5 +1,6 @@
-"""The streaming views under a real uvicorn server (Django's ASGI application, as it comes and
-behind the one-hop mount, in a thread of the test process), against a loopback fake that paces its answers like a model: events arrive one by
+"""The streaming endpoints (the thread view, useChat's view, the API's runs) under a real uvicorn
+server (Django's ASGI application, as it comes and behind the one-hop mount, in a thread of the
+test process), against a loopback fake that paces its answers like a model: events arrive one by
 one, a reader who goes away stops the run within a second with the partial answer kept, a second
 reader resumes the run in progress, and the AI SDK's own code reads the UI message stream."""
 
@@ -89,9 +90,14 @@ def setup(paced, django_user_model):
     return Browser(alice), thread
 
 
+TEXT_DELTAS = ("text.delta", "text-delta")  # the OpenAI-style format's, the UI stream's
+ENDS = ("run.completed", "finish")
+
+
 class EventReader:
-    """The named events of a response with the moment each arrived, read as the bytes come; one
-    reader per response, so that stopping and reading on keeps the connection and the buffer."""
+    """The events of a response (either format) with the moment each arrived, read as the bytes
+    come; one reader per response, so that stopping and reading on keeps the connection and the
+    buffer."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.chunks = response.iter_text()
@@ -103,11 +109,12 @@ class EventReader:
         while True:
             while "\n\n" in self.buffer:
                 block, self.buffer = self.buffer.split("\n\n", 1)
-                if block.startswith(":"):
-                    continue
-                data = json.loads(block.split("\ndata: ", 1)[1])
+                data_line = next((line for line in block.split("\n") if line.startswith("data: ")), None)
+                if data_line is None or data_line == "data: [DONE]":
+                    continue  # a ping, or the UI stream's end marker
+                data = json.loads(data_line[6:])
                 events.append((time.monotonic(), data))
-                deltas += data["type"] == "text.delta"
+                deltas += data["type"] in TEXT_DELTAS
                 if stop_after_deltas is not None and deltas == stop_after_deltas:
                     return events
             text = next(self.chunks, None)
@@ -120,17 +127,34 @@ def read_events(response: httpx.Response, stop_after_deltas: int | None = None) 
     return EventReader(response).read(stop_after_deltas)
 
 
+def start_run(endpoint: str, thread: Thread, text: str) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The request that starts a streamed run on ``thread`` at each streaming endpoint: its path,
+    JSON body and headers beyond the browser's."""
+    if endpoint == "view":
+        return f"/chat/{thread.pk}/stream/", {"message": text}, {}
+    if endpoint == "ui":  # useChat's request, the thread named by its key
+        message = {"id": "u1", "role": "user", "parts": [{"type": "text", "text": text}]}
+        return "/api/chat", {"id": str(thread.pk), "messages": [message], "trigger": "submit-message"}, {}
+    thread.add_message(text)  # the API: a message, then a run with stream: true
+    return f"/api/openai/threads/{thread.pk}/runs/", {"stream": True}, {"accept": "text/event-stream"}
+
+
+ENDPOINTS = ["view", "ui", "api"]
+
+
 @pytest.mark.parametrize("backend", ["responses"])
-def test_events_arrive_one_by_one(server, setup):
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_events_arrive_one_by_one(server, setup, endpoint):
     browser, thread = setup
+    path, body, headers = start_run(endpoint, thread, "Tell me a story")
     with (
         httpx.Client(base_url=server.url, headers=browser.headers, timeout=30) as http,
-        http.stream("POST", f"/chat/{thread.pk}/stream/", json={"message": "Tell me a story"}) as response,
+        http.stream("POST", path, json=body, headers=headers) as response,
     ):
         assert response.status_code == 200
         events = read_events(response)
-    arrivals = [at for at, event in events if event["type"] == "text.delta"]
-    assert len(arrivals) == 20 and events[-1][1]["type"] == "run.completed"
+    arrivals = [at for at, event in events if event["type"] in TEXT_DELTAS]
+    assert len(arrivals) == 20 and events[-1][1]["type"] in ENDS
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     # Paced 60 ms apart: a buffered stream would deliver them together, gaps near zero.
     assert sum(gap > 0.02 for gap in gaps) >= len(gaps) * 0.7, gaps
@@ -147,11 +171,13 @@ def wait_until(predicate, timeout: float) -> float:
 
 
 @pytest.mark.parametrize("backend", ["responses", "chat"])
-def test_a_reader_going_away_stops_the_run_and_keeps_the_partial_answer(server, setup, paced):
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_reader_going_away_stops_the_run_and_keeps_the_partial_answer(server, setup, paced, endpoint):
     _, fake_server = paced
     browser, thread = setup
+    path, body, headers = start_run(endpoint, thread, "A long story")
     with httpx.Client(base_url=server.url, headers=browser.headers, timeout=30) as http:
-        with http.stream("POST", f"/chat/{thread.pk}/stream/", json={"message": "A long story"}) as response:
+        with http.stream("POST", path, json=body, headers=headers) as response:
             events = read_events(response, stop_after_deltas=3)
             open_connections = fake_server.connection_count()
         closed_at = time.monotonic()
@@ -163,7 +189,7 @@ def test_a_reader_going_away_stops_the_run_and_keeps_the_partial_answer(server, 
     run.refresh_from_db()
     assert run.error["code"] == "disconnected"
     answer = thread.items.get(position=2)
-    sent = "".join(event["delta"] for _, event in events if event["type"] == "text.delta")
+    sent = "".join(event["delta"] for _, event in events if event["type"] in TEXT_DELTAS)
     assert answer.status == "incomplete" and answer.text.startswith(sent) and len(answer.text.split()) < 20
     thread.refresh_from_db()
     assert thread.active_run is None
@@ -209,26 +235,35 @@ def node_modules() -> Path:
     return JS
 
 
-@pytest.mark.parametrize("backend", ["responses", "chat"])
-def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modules):
-    fake, _ = paced
-    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=8)
-    browser, _thread = setup
+def read_with_the_ai_sdk(node_modules: Path, server: LiveServer, browser: Browser, chat_id: str, text: str):
+    """What tests/js/read-ui-stream.mjs printed: the message the AI SDK assembled, the errors the
+    stream reported, and what resuming the chat answered before and after. A part the package's
+    schema refuses ends the script with an error."""
     env = {
         **os.environ,
         "CHAT_URL": f"{server.url}/api/chat",
         "COOKIE": browser.cookie,
         "CSRF_TOKEN": browser.csrf,
-        "CHAT_ID": "js-chat-1",
-        "TEXT": 'Weather please: stream_weather({"city": "Oslo"})',
+        "CHAT_ID": chat_id,
+        "TEXT": text,
     }
     done = subprocess.run(
         ["node", "read-ui-stream.mjs"], cwd=node_modules, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("backend", ["responses", "chat"])
+def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modules):
+    fake, _ = paced
+    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=8)
+    browser, _thread = setup
+    result = read_with_the_ai_sdk(
+        node_modules, server, browser, "js-chat-1", 'Weather please: stream_weather({"city": "Oslo"})'
+    )
     message = result["message"]
-    assert result["errors"] == [] and result["resumed"] is None
+    assert result["errors"] == [] and result["fresh"] is None and result["resumed"] is None
     thread = Thread.objects.get(metadata__chat_id="js-chat-1")
     run = Run.objects.get(thread=thread)
     assert message["id"] == f"run-{run.pk}" and message["role"] == "assistant"
@@ -239,6 +274,28 @@ def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modul
     assert tool["input"] == {"city": "Oslo"} and tool["output"] == "18C and sunny in Oslo"
     assert text["state"] == "done" and text["text"] == thread.items.order_by("position").last().text
     assert "Oslo" in text["text"]
+
+
+@pytest.mark.parametrize("backend", ["responses", "chat"])
+def test_the_ai_sdk_reads_an_upstream_error_mid_stream(server, setup, paced, backend, node_modules):
+    fake, _ = paced
+    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=12)
+    fake.faults.add(
+        "POST", "/responses" if backend == "responses" else "/chat/completions", stream_error_after=6
+    )
+    browser, _thread = setup
+    result = read_with_the_ai_sdk(node_modules, server, browser, "js-chat-2", "Break, please")
+    run = Run.objects.get(thread__metadata__chat_id="js-chat-2")
+    assert run.status == "failed"
+    assert len(result["errors"]) == 1 and result["errors"][0], "the error part reached the page"
+    assert result["errors"][0] == run.error["message"]
+    kinds = [part["type"] for part in result["message"]["parts"]]
+    assert kinds == ["step-start", "text"], kinds
+    kept = Thread.objects.get(metadata__chat_id="js-chat-2").items.order_by("position").last()
+    assert result["message"]["parts"][1]["text"] and kept.text.startswith(
+        result["message"]["parts"][1]["text"]
+    )
+    assert result["resumed"] is None
 
 
 @pytest.mark.skipif(

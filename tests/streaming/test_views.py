@@ -1,6 +1,6 @@
 """ThreadStreamView and ChatView through Django's test clients: the sync client is WSGI (a sync
 iterator), the async client ASGI (an async iterator); both formats, tools, ownership, bad input,
-compression, heartbeats, a failure upstream and resuming."""
+throttling, compression, heartbeats, a failure upstream and resuming."""
 
 from __future__ import annotations
 
@@ -150,6 +150,34 @@ def test_an_archived_thread_a_busy_one_and_no_assistant(client, alice, thread, f
     none = post_json(client, url(bare), {"message": "hi"})
     assert (none.status_code, none.json()["code"]) == (400, "no_assistant")
     assert not bare.items.exists(), "the message is not kept when the run cannot start"
+
+
+def test_starting_runs_is_throttled_per_user_sharing_the_apis_budget(
+    client, alice, bob, assistant, thread, fake
+):
+    api = {"THROTTLE_RATES": {"runs": "3/minute"}}
+    with override_settings(DJANGO_OPENAI={**settings.DJANGO_OPENAI, "API": api}):
+        client.force_login(alice)
+        assert body(post_json(client, url(thread), {"message": "One"}))
+        message = {"role": "user", "parts": [{"type": "text", "text": "Two"}]}
+        assert body(post_json(client, "/api/chat", {"id": "c-1", "messages": [message]}))
+        api_run = client.post(f"/api/openai/threads/{thread.pk}/runs/", {}, content_type="application/json")
+        assert api_run.status_code == 201, api_run.content
+        runs, items = Run.objects.count(), ThreadItem.objects.count()
+        for refused in (
+            post_json(client, url(thread), {"message": "Four"}),
+            post_json(client, "/api/chat", {"id": "c-1", "messages": [message]}),
+        ):
+            assert refused.status_code == 429 and refused.json()["code"] == "throttled", refused.content
+            assert int(refused["Retry-After"]) > 0 and "try again in" in refused.json()["detail"]
+        assert client.get(url(thread)).status_code == 204, "reading is not throttled"
+        assert (Run.objects.count(), ThreadItem.objects.count()) == (runs, items), "the refused left nothing"
+        client.force_login(bob)
+        mine = Thread.objects.create(owner=bob, assistant=assistant)
+        assert post_json(client, url(mine), {"message": "Bob's"}).status_code == 200, "each user has a budget"
+    with override_settings(DJANGO_OPENAI={**settings.DJANGO_OPENAI, "API": {**api, "THROTTLE_CLASSES": []}}):
+        client.force_login(alice)
+        assert post_json(client, url(thread), {"message": "Unthrottled"}).status_code == 200
 
 
 def test_gzip_middleware_leaves_the_stream_alone(client, alice, thread, fake):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 
 from ...downloads import is_asgi
 from ...models import Run
-from ...services.runs import AsyncRun, cancel_run
+from ...services.runs import AsyncRun, cancel_run, run_thread
 from ...streaming import sse_response
 from ..base import AsyncAPIView
 from ..pagination import ListPagination
@@ -105,33 +104,24 @@ class RunList(AsyncAPIView, ThreadScoped):
                 {"stream": [f"a stream is answered as Server-Sent Events: send Accept: {EVENT_STREAM}."]},
                 code="not_acceptable",
             )
-        run = AsyncRun(
-            thread,
-            data.get("assistant"),
-            stream=stream,
-            background=background,
-            overrides=data.get("overrides") or {},
-        )
+        assistant, overrides = data.get("assistant"), data.get("overrides") or {}
+        if stream and not is_asgi(request):
+            # Under WSGI this event loop ends with the view: the run is read by the server's
+            # thread, on the sync client, as it streams (one thread per stream, as any WSGI view).
+            events = await sync_to_async(
+                lambda: run_thread(thread, assistant, stream=True, background=background, **overrides)
+            )()
+            return sse_response(events, data["protocol"], request=request._request)
+        run = AsyncRun(thread, assistant, stream=stream, background=background, overrides=overrides)
         if stream:
-            # Started here, so that a refusal is an error answer rather than a broken stream.
+            # Started here, so that a refusal is an error answer rather than a broken stream. The
+            # server cancels the stream when the reader goes away, which closes the run's events:
+            # a foreground run stops and keeps what came.
             await run.__aenter__()
-            return await self._stream(request, run, data["protocol"])
+            return sse_response(run, data["protocol"], request=request._request)
         finished = await run
         body = await sync_to_async(lambda: RunSerializer(_run_queryset().get(pk=finished.pk)).data)()
         return Response(body, status=status.HTTP_202_ACCEPTED if background else status.HTTP_201_CREATED)
-
-    async def _stream(self, request: Request, run: AsyncRun, protocol: str) -> StreamingHttpResponse:
-        """The events as they come under ASGI; when the reader goes away the server cancels the
-        stream, which closes the run's events: a foreground run stops and keeps what came."""
-        if is_asgi(request):
-            return sse_response(run, protocol, request=request._request)
-        # Under WSGI this event loop ends with the view (and Django would read an async stream
-        # whole anyway): the events are read now, then sent.
-        try:
-            events = [event async for event in run]
-        finally:
-            await run.aclose()
-        return sse_response(events, protocol, request=request._request)
 
 
 class RunScoped(ThreadScoped):
