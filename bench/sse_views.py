@@ -69,13 +69,18 @@ PARTS = [
 ]
 
 
+#: A stream's time to its first ``marker``, the markers seen, its rate (markers a second, from the
+#: first to the last) and its error ("" for none).
+Result = tuple[float, int, float, str]
+
+
 class Stream(asyncio.Protocol):
     """One request on its own connection: the time to the first ``marker``, the markers seen."""
 
-    def __init__(self, request: bytes, marker: bytes, done: asyncio.Future[tuple[float, int, str]]) -> None:
+    def __init__(self, request: bytes, marker: bytes, done: asyncio.Future[Result]) -> None:
         self.request, self.marker, self.done = request, marker, done
         self.head, self.tail, self.status = b"", b"", 0
-        self.first, self.count = 0.0, 0
+        self.first, self.last, self.count = 0.0, 0.0, 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport: asyncio.Transport = transport  # type: ignore[assignment]
@@ -94,8 +99,10 @@ class Stream(asyncio.Protocol):
                 return self._finish(f"HTTP {self.status}")
         window = self.tail + data
         found = window.count(self.marker) - self.tail.count(self.marker)
-        if found and not self.first:
-            self.first = time.perf_counter() - self.started
+        if found:
+            self.last = time.perf_counter() - self.started
+            if not self.first:
+                self.first = self.last
         self.count += found
         if b"[DONE]" in window or b"event: run.completed" in window or b"event: run.failed" in window:
             return self._finish("")
@@ -106,13 +113,15 @@ class Stream(asyncio.Protocol):
 
     def _finish(self, error: str) -> None:
         if not self.done.done():
-            self.done.set_result((self.first, self.count, error))
+            span = self.last - self.first
+            rate = (self.count - 1) / span if self.count > 1 and span > 0 else 0.0
+            self.done.set_result((self.first, self.count, rate, error))
             self.transport.close()
 
 
-async def one(port: int, request: bytes, marker: bytes) -> tuple[float, int, str]:
+async def one(port: int, request: bytes, marker: bytes) -> Result:
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[tuple[float, int, str]] = loop.create_future()
+    done: asyncio.Future[Result] = loop.create_future()
     await loop.create_connection(lambda: Stream(request, marker, done), "127.0.0.1", port)
     return await asyncio.wait_for(done, 120)
 
@@ -125,7 +134,7 @@ def http_request(port: int, path: str, body: bytes, headers: str = "") -> bytes:
 
 
 async def round_of(requests: list[bytes], port: int, marker: bytes, spread: float | None):
-    async def delayed(request: bytes, delay: float) -> tuple[float, int, str]:
+    async def delayed(request: bytes, delay: float) -> Result:
         await asyncio.sleep(delay)
         return await one(port, request, marker)
 
@@ -238,15 +247,16 @@ def main() -> None:
         + ("; the floor (relay/) instead of the view" if args.floor else "")
     )
     print(
-        "| streams | upstream TTFT p50 / p99 | view TTFT p50 / p99 | added p50 / p99 | errors | server CPU ms / stream |"
+        "| streams | upstream TTFT p50 / p99 | view TTFT p50 / p99 | added p50 / p99 | chunks/s per stream p50, "
+        "upstream / view | errors | server CPU ms / stream |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     breakdowns = {}
     try:
         for scenario in args.scenarios.split(","):
             count, spread = (1, None) if scenario == "one" else (100, 1.0 if scenario == "spread" else 0.0)
             rounds = args.rounds if scenario == "one" else max(3, args.rounds // 5)
-            up, view, errors, cpu = [], [], 0, 0.0
+            up, view, up_rates, view_rates, errors, cpu = [], [], [], [], 0, 0.0
             for index in range(rounds + 1):  # the first round warms up
                 done = asyncio.run(round_of([direct] * count, upstream, b'"content"', spread))
                 threads = [ids[(index * count + i) % len(ids)] for i in range(count)]
@@ -256,9 +266,11 @@ def main() -> None:
                 got = asyncio.run(round_of(requests, port, b"event: text.delta", spread))
                 spent = cpu_seconds(server.pid) - before
                 if index:
-                    up += [first for first, _, error in done if not error]
-                    view += [first for first, n, error in got if not error and n == 50]
-                    errors += sum(1 for _, n, error in got if error or n != 50)
+                    up += [first for first, _, _, error in done if not error]
+                    up_rates += [rate for _, _, rate, error in done if not error]
+                    view += [first for first, n, _, error in got if not error and n == 50]
+                    view_rates += [rate for _, n, rate, error in got if not error and n == 50]
+                    errors += sum(1 for _, n, _, error in got if error or n != 50)
                     cpu += spent / count
                 rows, offset = read_marks(log_path, offset)
                 if index:
@@ -266,7 +278,7 @@ def main() -> None:
             print(
                 f"| {scenario} ({count}) | {pct(up, 50):.1f} / {pct(up, 99):.1f} ms | {pct(view, 50):.1f} / "
                 f"{pct(view, 99):.1f} ms | {pct(view, 50) - pct(up, 50):+.1f} / {pct(view, 99) - pct(up, 99):+.1f} ms "
-                f"| {errors} | {cpu / rounds * 1000:.1f} |"
+                f"| {pct(up_rates, 50):.1f} / {pct(view_rates, 50):.1f} | {errors} | {cpu / rounds * 1000:.1f} |"
             )
         print(f"load average after: {os.getloadavg()[0]:.2f}\n")
         print("Where the view's time to first token goes, p50 ms (server marks):\n")

@@ -156,7 +156,14 @@ def test_fine_tuning_wrong_types_and_wrong_purpose(alice, users, fake):
         API + "fine-tuning/jobs/", {"training_file": "file-b", "model": "gpt-4.1-mini"}, format="json"
     )
     assert response.status_code == 400 and "fine-tuning needs 'fine-tune'" in response.json()["detail"]
-    assert not FineTuningJob.objects.exists()
+    File.objects.create(openai_id="file-t", purpose="fine-tune", owner=users["a"])
+    response = alice.post(
+        API + "fine-tuning/jobs/",
+        {"training_file": "file-t", "model": "gpt-4.1-mini", "epochs": 3},
+        format="json",
+    )
+    assert response.status_code == 400 and "unknown field" in response.json()["epochs"]
+    assert not FineTuningJob.objects.exists() and not fake.fake.jobs
 
 
 @pytest.mark.parametrize(

@@ -121,3 +121,40 @@ async def test_run_creation_is_throttled_under_asgi_too(transactional_db):
         second = await client.post(API + f"threads/{thread.pk}/runs/", {}, content_type="application/json")
     assert (first.status_code, second.status_code) == (400, 429)
     await sync_to_async(connections.close_all)()
+
+
+def test_the_configured_authentication_classes_are_the_ones_used(users):
+    import base64
+
+    from rest_framework.test import APIClient
+
+    users["a"].set_password("pw-alice")
+    users["a"].save()
+    basic = APIClient()
+    basic.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"alice:pw-alice").decode())
+    session = APIClient()
+    session.force_login(users["a"])  # a real session cookie, read by SessionAuthentication
+    assert session.get(API + "batches/").status_code == 200
+    assert basic.get(API + "batches/").status_code == 403, "basic auth is not one of the defaults"
+    with api_settings(AUTHENTICATION_CLASSES=["rest_framework.authentication.BasicAuthentication"]):
+        assert basic.get(API + "batches/").status_code == 200
+        assert session.get(API + "batches/").status_code == 401, "the session is no longer read"
+
+
+def test_the_throttle_classes_are_configurable(alice, users):
+    from django_openai.models import Thread
+
+    mine = Thread.objects.create(owner=users["a"])
+    with api_settings(THROTTLE_CLASSES=[], THROTTLE_RATES={"runs": "1/minute"}):
+        codes = {
+            alice.post(API + f"threads/{mine.pk}/runs/", {}, format="json").status_code for _ in range(3)
+        }
+    assert codes == {400}, "no throttle class: nothing throttled"
+
+
+def test_run_creation_is_throttled_at_30_a_minute_by_default(alice, users):
+    from django_openai.models import Thread
+
+    mine = Thread.objects.create(owner=users["a"])
+    codes = [alice.post(API + f"threads/{mine.pk}/runs/", {}, format="json").status_code for _ in range(31)]
+    assert codes == [400] * 30 + [429]

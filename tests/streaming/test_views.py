@@ -352,6 +352,16 @@ def test_usechat_ids_ownership_and_bad_input(client, alice, bob, assistant, fake
     assert post_json(client, "/api/chat", {"id": "c", "messages": [message]}).status_code == 403
 
 
+def test_an_archived_chat_takes_no_message(client, alice, assistant, fake):
+    chat = Thread.objects.create(owner=alice, assistant=assistant, metadata={"chat_id": "old"}, archived=True)
+    client.force_login(alice)
+    message = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    refused = post_json(client, "/api/chat", {"id": "old", "messages": [message]})
+    assert (refused.status_code, refused.json()["code"]) == (400, "thread_archived")
+    assert "'old' is archived" in refused.json()["detail"]
+    assert not chat.items.exists() and not Run.objects.exists()
+
+
 def test_a_chat_id_of_non_ascii_digits_is_a_name_not_a_key(client, alice, assistant, fake):
     """ "²" passes str.isdigit() but is no integer: it names a chat as any other id does."""
     client.force_login(alice)
