@@ -176,9 +176,14 @@ def prepare(env: dict[str, str], threads: int) -> tuple[str, list[int]]:
     return key, [int(i) for i in ids.split(",")]
 
 
-def pct(values: list[float], q: int) -> float:
+def percentile(values: list[float], q: int) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))] * 1000 if values else float("nan")
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def pct(values: list[float], q: int) -> float:
+    """The percentile of times in seconds, in milliseconds."""
+    return percentile(values, q) * 1000
 
 
 def read_marks(path: Path, offset: int) -> tuple[list[dict[str, float]], int]:
@@ -278,7 +283,7 @@ def main() -> None:
             print(
                 f"| {scenario} ({count}) | {pct(up, 50):.1f} / {pct(up, 99):.1f} ms | {pct(view, 50):.1f} / "
                 f"{pct(view, 99):.1f} ms | {pct(view, 50) - pct(up, 50):+.1f} / {pct(view, 99) - pct(up, 99):+.1f} ms "
-                f"| {pct(up_rates, 50):.1f} / {pct(view_rates, 50):.1f} | {errors} | {cpu / rounds * 1000:.1f} |"
+                f"| {percentile(up_rates, 50):.1f} / {percentile(view_rates, 50):.1f} | {errors} | {cpu / rounds * 1000:.1f} |"
             )
         print(f"load average after: {os.getloadavg()[0]:.2f}\n")
         print("Where the view's time to first token goes, p50 ms (server marks):\n")
