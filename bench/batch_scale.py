@@ -14,11 +14,13 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -123,6 +125,7 @@ def phase_ingest(count: int, line_bytes: int) -> dict[str, float]:
     seconds = time.perf_counter() - started
     assert BatchItem.objects.filter(batch=batch).count() == count == stored
     assert not BatchItem.objects.filter(batch=batch, request_body__isnull=True).exists()
+    pages = _time_pages(batch, count)
     batch.delete()
     # Reclaim this run's rows now: where autovacuum is off (as on the reference machine), each run
     # would otherwise insert into indexes grown by every run before it, and slow down run by run.
@@ -136,7 +139,42 @@ def phase_ingest(count: int, line_bytes: int) -> dict[str, float]:
         "rss_mb": _rss_mb(),
         "rss_before_mb": rss_before,
         "bytes": size,
+        "pages": pages,
     }
+
+
+def _time_pages(batch: Any, count: int) -> dict[str, list[float]]:
+    """The API's page of a batch's results (``GET batches/{id}/items/``: its filter, its keyset
+    page of 20), p50 ms of 30 reads, first and deepest, all results and only the 20 failures; each
+    with the failures' partial index and without it (dropped in a transaction rolled back after)."""
+    from django.db import connection, transaction
+
+    from django_openai.api.views.batches import filter_by_result
+    from django_openai.models import BatchItem
+
+    items = BatchItem.objects.filter(batch_id=batch.pk)
+    pks = list(items.order_by("pk").values_list("pk", flat=True))
+    failed = pks[1000::2500]
+    BatchItem.objects.filter(pk__in=failed).update(status_code=429)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {BatchItem._meta.db_table}")
+
+    def page(status: str | None, after: int) -> float:
+        started = time.perf_counter()
+        list(filter_by_result(items, status).order_by("pk").filter(pk__gt=after)[:21])
+        return (time.perf_counter() - started) * 1000
+
+    def p50s() -> list[float]:
+        cases = [(None, 0), (None, pks[count - 30]), ("failed", 0), ("failed", failed[-2])]
+        return [statistics.median(page(status, after) for _ in range(30)) for status, after in cases]
+
+    with_index = p50s()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX django_openai_batchitem_failed")
+        without_index = p50s()
+        transaction.set_rollback(True)
+    return {"with": with_index, "without": without_index}
 
 
 def _ensure_database() -> None:
@@ -222,6 +260,13 @@ def main() -> None:
             f"| {label} | {result['rows']:,.0f} | {result['bytes'] / 1e6:,.1f} MB | {result['seconds']:.2f} | "
             f"{result['rows'] / result['seconds']:,.0f} | {result['rss_mb']:.0f} |"
         )
+    print(f"\nA page of the {args.requests:,} results (`GET batches/{{id}}/items/`'s query), p50 ms:\n")
+    print(
+        "| failures' partial index | first page | deepest page | first page of failures | last page of failures |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for label in ("with", "without"):
+        print(f"| {label} | " + " | ".join(f"{ms:.2f}" for ms in ingest["pages"][label]) + " |")
 
 
 if __name__ == "__main__":

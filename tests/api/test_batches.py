@@ -164,3 +164,57 @@ def test_list_filters_by_status_and_pages_newest_first(alice, users):
     rest = alice.get(API + "batches/", {"limit": 2, "after": page["last_id"]}).json()
     assert [b["id"] for b in rest["data"]] == ["batch_0"] and not rest["has_more"]
     assert [b["id"] for b in alice.get(API + "batches/", {"status": "failed"}).json()["data"]] == ["batch_0"]
+
+
+def page_plans(client, path: str, params: dict[str, str]) -> tuple[dict, str]:
+    """A page of the API, and the database's plan for the query that read its items."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(path, params).json()
+    (sql,) = [q["sql"] for q in captured.captured_queries if BatchItem._meta.db_table in q["sql"]]
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    return page, plan
+
+
+def test_a_page_of_50000_results_is_read_through_an_index_at_any_depth(alice, users):
+    """Constant time at any depth, shown by the plan: the page's rows are found by an index range
+    (a page of failures by theirs, however few among the successes), never by scanning or sorting
+    the batch's results."""
+    from django.db import connection
+
+    batch = Batch.objects.create(openai_id="batch_big", endpoint=CHAT, status="completed", owner=users["a"])
+    failed_at = set(range(1_000, 50_000, 2_500))  # 20 failures, 15 of them 429s
+    BatchItem.objects.bulk_create(
+        (
+            BatchItem(
+                batch=batch,
+                custom_id=f"q-{i}",
+                status_code=(500 if i % 10_000 == 1_000 else 429) if i in failed_at else 200,
+            )
+            for i in range(50_000)
+        ),
+        batch_size=5_000,
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {BatchItem._meta.db_table}")
+    pks = list(BatchItem.objects.filter(batch=batch).order_by("pk").values_list("pk", flat=True))
+    path = API + f"batches/{batch.openai_id}/items/"
+
+    deep, plan = page_plans(alice, path, {"after": str(pks[49_980]), "limit": "10"})
+    assert [item["custom_id"] for item in deep["data"]] == [f"q-{i}" for i in range(49_981, 49_991)]
+    assert "SCAN" not in plan.replace("INDEX SCAN", "") and "Seq Scan" not in plan and "Sort" not in plan, (
+        plan
+    )
+
+    failures, plan = page_plans(alice, path, {"status": "failed", "after": str(pks[30_000]), "limit": "3"})
+    assert [item["custom_id"] for item in failures["data"]] == ["q-31000", "q-33500", "q-36000"]
+    assert "django_openai_batchitem_failed" in plan, plan
+    four29, plan = page_plans(alice, path, {"status": "429", "after": str(pks[40_000]), "limit": "10"})
+    assert [item["custom_id"] for item in four29["data"]] == ["q-43500", "q-46000", "q-48500"]
+    assert "django_openai_batchitem_failed" in plan, plan

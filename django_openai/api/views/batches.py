@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from ...downloads import batch_results_download
 from ...models import Batch, BatchItem, File
+from ...models.batches import SUCCEEDED
 from ...services import batches as services
 from ...services import exports
 from ..base import APIView, RemoteObjectView, owned
@@ -110,16 +111,22 @@ class BatchCancel(RemoteObjectView):
 
 
 def filter_by_result(items: QuerySet[BatchItem], wanted: str | None) -> QuerySet[BatchItem]:
-    """``succeeded`` (200 and no error), ``failed`` (anything else) or one HTTP status code."""
+    """``succeeded`` (200 and no error), ``failed`` (anything else) or one HTTP status code.
+    Failures are read through their partial index (``SUCCEEDED``'s negation, written as the index
+    has it so that the database sees the index applies): a page in constant time, however few."""
     if not wanted:
         return items
-    succeeded = Q(status_code=200, error__isnull=True)
     if wanted == "succeeded":
-        return items.filter(succeeded)
+        return items.filter(SUCCEEDED)
     if wanted == "failed":
-        return items.exclude(succeeded)
+        return items.exclude(SUCCEEDED)
     if wanted.isdecimal() and 100 <= int(wanted) <= 599:
-        return items.filter(status_code=int(wanted))
+        code = int(wanted)
+        return (
+            items.filter(status_code=code)
+            if code == 200
+            else items.exclude(SUCCEEDED).filter(status_code=code)
+        )
     raise ValidationError(
         {"status": [f"status must be succeeded, failed or an HTTP status code, not {wanted!r}."]}
     )
