@@ -53,6 +53,7 @@ _Task = tuple[
 _lock = threading.Lock()
 _tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
 _threads: list[threading.Thread] = []
+_generation = 0  # the threads' generation: each stop begins a new one
 
 
 def _tidy_connections() -> None:
@@ -76,16 +77,25 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-def _serve() -> None:
+def _serve(generation: int) -> None:
+    """Serve tasks until ``stop_shared_threads`` ends this thread's generation. A thread still busy
+    when its generation ended (a stop does not wait for it for long) takes no task after the one
+    in hand, and a stop's wake-up (None) left in the queue does not end a later thread."""
     while True:
         try:
             task = _tasks.get(timeout=IDLE_SECONDS)
         except queue.Empty:
             connections.close_all()  # idle: give the database its connections back
+            if generation != _generation:
+                return
             continue
-        if task is None:
+        if generation != _generation:
+            if task is not None:
+                _tasks.put(task)  # for a thread of the current generation
             connections.close_all()
             return
+        if task is None:
+            continue  # a wake-up meant for a thread that had already stopped
         future, loop, context, function, args = task
         _tidy_connections()
         result, error = None, None
@@ -102,20 +112,24 @@ def _serve() -> None:
         del task, future, result, error
 
 
-def _start_threads() -> None:
+def _ensure_threads() -> None:
+    """Start the shared threads if there are fewer alive than ``STREAM_DB_THREADS``."""
+    wanted = max(1, app_settings.THREADS.STREAM_DB_THREADS)
+    if len(_threads) >= wanted and all(thread.is_alive() for thread in _threads):
+        return
     with _lock:
-        wanted = max(1, app_settings.THREADS.STREAM_DB_THREADS)
         _threads[:] = [thread for thread in _threads if thread.is_alive()]
         while len(_threads) < wanted:
-            thread = threading.Thread(target=_serve, name=f"django-openai-db-{len(_threads)}", daemon=True)
+            thread = threading.Thread(
+                target=_serve, args=(_generation,), name=f"django-openai-db-{len(_threads)}", daemon=True
+            )
             thread.start()
             _threads.append(thread)
 
 
 async def run_in_shared_thread(function: Callable[..., R], *args: Any) -> R:
     """``function(*args)`` in one of the shared threads, with the caller's context variables."""
-    if not _threads:
-        _start_threads()
+    _ensure_threads()
     loop = asyncio.get_running_loop()
     future: asyncio.Future[R] = loop.create_future()
     _tasks.put((future, loop, contextvars.copy_context(), function, args))
@@ -126,18 +140,19 @@ def submit_to_shared_thread(function: Callable[..., Any], *args: Any) -> None:
     """``function(*args)`` in one of the shared threads, from any thread, waited for by nobody (a
     failure is logged): for work that must not run where it is found, such as a database write
     asked for by a finalizer, which may run inside anyone's code or transaction."""
-    if not _threads:
-        _start_threads()
+    _ensure_threads()
     _tasks.put((None, None, contextvars.copy_context(), function, args))
 
 
 def stop_shared_threads() -> None:
     """Stop the shared threads, each closing its connections (a test database is then free to be
-    dropped); the next stream starts them again."""
+    dropped); the next stream starts them again, of a new generation."""
+    global _generation
     with _lock:
+        _generation += 1
         threads, _threads[:] = list(_threads), []
         for _ in threads:
-            _tasks.put(None)
+            _tasks.put(None)  # a wake-up: each sees its generation ended
     for thread in threads:
         thread.join(timeout=10)
 

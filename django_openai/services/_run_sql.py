@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import connections, router
+from django.db import OperationalError, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -29,6 +31,23 @@ def sqlite_refused(exc: Exception, model: type[Any]) -> bool:
     the lock. Worth another try a moment later; anything else is not."""
     alias = router.db_for_write(model)
     return connections[alias].vendor == "sqlite" and "locked" in str(exc)
+
+
+def patiently(model: type[Any], function: Callable[[], T], *, seconds: float = 5.0) -> T:
+    """``function()``, tried again while SQLite refuses a table of ``model`` (``sqlite_refused``),
+    for up to ``seconds``; any other error, or the last refusal, is raised. Only for work that a
+    refusal leaves undone: a statement, or a transaction rolled back whole."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return function()
+        except OperationalError as exc:
+            if time.monotonic() >= deadline or not sqlite_refused(exc, model):
+                raise
+        time.sleep(0.01)
+
+
+T = TypeVar("T")
 
 
 def _columns(model: type[Any], connection: BaseDatabaseWrapper, *names: str) -> list[str]:
@@ -173,4 +192,5 @@ def insert_events(run_id: int, events: list[tuple[int, str, dict[str, Any]]]) ->
             for sequence, kind, data in batch:
                 data = without_nul(data)  # a model's NUL: PostgreSQL's jsonb would refuse the row
                 params += [run_id, sequence, kind, connection.ops.adapt_json_value(data, encoder), created]
-            cursor.execute(_events_sql(alias, len(batch)), params)
+            sql = _events_sql(alias, len(batch))
+            patiently(RunEvent, lambda: cursor.execute(sql, params))  # noqa: B023 - called at once

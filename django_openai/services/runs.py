@@ -14,7 +14,6 @@ How a run travels is in docs/architecture.md; what it does, in docs/assistants.m
 from __future__ import annotations
 
 import datetime as dt
-import time
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Literal, overload
@@ -22,7 +21,7 @@ from typing import Any, Literal, overload
 from asgiref.sync import sync_to_async
 from celery import current_app
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ..client import BadRequestError
@@ -36,7 +35,7 @@ from ._db_threads import submit_to_shared_thread
 from ._run_backends import ResponsesReader, RunSettings, read_response
 from ._run_drivers import CANCELLED, DISCONNECTED, adrive, drive, error_of
 from ._run_job import RunJob
-from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version, sqlite_refused
+from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version, patiently
 from ._run_tools import run_calls
 from .assistants import run_settings
 from .backends import resolve_backend
@@ -235,15 +234,14 @@ def prepare_run(
 
 
 def _end_unread(job: RunJob) -> None:
-    for attempt in range(100):
-        if job.done:
-            return
-        try:
-            job.interrupt("incomplete", DISCONNECTED)
-        except OperationalError as exc:
-            if attempt == 99 or not sqlite_refused(exc, Run):
-                raise
-            time.sleep(0.05)
+    if job.done:
+        return
+
+    def attempt() -> None:
+        job.done = False  # set inside the transaction: a commit refused leaves it set
+        job.interrupt("incomplete", DISCONNECTED)
+
+    patiently(Run, attempt)  # one transaction, rolled back whole when refused
 
 
 def _guard_unread(stream: object, job: RunJob) -> weakref.finalize[Any, Any]:

@@ -23,6 +23,12 @@ def stream_weather(city: str) -> str:
 
 
 @django_openai.tool
+def stream_broken_lookup(topic: str) -> str:
+    """A lookup whose backend is down: the model is told, and the page shows the tool's error."""
+    raise ConnectionError(f"the catalogue is down, no {topic}")
+
+
+@django_openai.tool
 def stream_slow_lookup(topic: str) -> str:
     """A lookup that takes a while: the stream sends heartbeats meanwhile."""
     time.sleep(0.4)

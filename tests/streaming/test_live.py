@@ -84,7 +84,10 @@ class Browser:
 def setup(paced, django_user_model):
     alice = django_user_model.objects.create_user("alice", password="pw-alice")
     assistant = Assistant.objects.create(
-        name="Streamer", slug="streamer", model="gpt-4.1-mini", tools=["stream_weather"]
+        name="Streamer",
+        slug="streamer",
+        model="gpt-4.1-mini",
+        tools=["stream_weather", "stream_broken_lookup"],
     )
     thread = Thread.objects.create(owner=alice, assistant=assistant)
     return Browser(alice), thread
@@ -139,11 +142,8 @@ def start_run(endpoint: str, thread: Thread, text: str) -> tuple[str, dict[str, 
     return f"/api/openai/threads/{thread.pk}/runs/", {"stream": True}, {"accept": "text/event-stream"}
 
 
-ENDPOINTS = ["view", "ui", "api"]
-
-
 @pytest.mark.parametrize("backend", ["responses"])
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("endpoint", ["view", "ui", "api"])
 def test_events_arrive_one_by_one(server, setup, endpoint):
     browser, thread = setup
     path, body, headers = start_run(endpoint, thread, "Tell me a story")
@@ -170,8 +170,9 @@ def wait_until(predicate, timeout: float) -> float:
     raise AssertionError("timed out")
 
 
-@pytest.mark.parametrize("backend", ["responses", "chat"])
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("endpoint", "backend"), [("view", "responses"), ("view", "chat"), ("ui", "chat"), ("api", "responses")]
+)
 def test_a_reader_going_away_stops_the_run_and_keeps_the_partial_answer(server, setup, paced, endpoint):
     _, fake_server = paced
     browser, thread = setup
@@ -276,7 +277,24 @@ def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modul
     assert "Oslo" in text["text"]
 
 
-@pytest.mark.parametrize("backend", ["responses", "chat"])
+@pytest.mark.parametrize("backend", ["chat"])
+def test_the_ai_sdk_reads_a_tool_that_failed(server, setup, paced, node_modules):
+    fake, _ = paced
+    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=8)
+    browser, _thread = setup
+    result = read_with_the_ai_sdk(
+        node_modules, server, browser, "js-chat-3", 'Look it up: stream_broken_lookup({"topic": "tea"})'
+    )
+    assert result["errors"] == [], "a tool's failure is the tool's part, not the stream's error"
+    kinds = [part["type"] for part in result["message"]["parts"]]
+    assert kinds == ["step-start", "dynamic-tool", "step-start", "text"], kinds
+    tool = result["message"]["parts"][1]
+    assert tool["toolName"] == "stream_broken_lookup" and tool["state"] == "output-error"
+    assert tool["input"] == {"topic": "tea"} and "the catalogue is down, no tea" in tool["errorText"]
+    assert result["message"]["parts"][3]["state"] == "done", "the model answered after it"
+
+
+@pytest.mark.parametrize("backend", ["responses"])
 def test_the_ai_sdk_reads_an_upstream_error_mid_stream(server, setup, paced, backend, node_modules):
     fake, _ = paced
     fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=12)

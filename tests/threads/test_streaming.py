@@ -157,18 +157,17 @@ async def test_a_cancelled_task_closes_the_upstream_and_keeps_the_partial_answer
     await sync_to_async(the_next_run_works)(thread, paced, backend)
 
 
-def wait_for_end(run: Run, seconds: float = 10.0) -> Run:
-    """The run, once it has ended (it is ended in another thread, from another connection)."""
+def wait_for_end(pk: int, seconds: float = 10.0) -> Run:
+    """The run, read anew, once it has ended (it is ended in another thread, from another
+    connection, on the job's own Run object: this reads another)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    run = Run.objects.get(pk=pk)
+    while run.status not in TERMINAL and time.monotonic() < deadline:
+        time.sleep(0.02)
         try:
-            run.refresh_from_db()
+            run = Run.objects.get(pk=pk)
         except OperationalError as exc:  # SQLite's shared cache: the other connection is writing
             assert "locked" in str(exc)
-            continue
-        if run.status in TERMINAL:
-            break
-        time.sleep(0.02)
     return run
 
 
@@ -182,11 +181,11 @@ def test_a_stream_dropped_before_its_first_read_ends_its_run_and_frees_the_threa
         assistant = Assistant.objects.create(name="A", slug="a", model="gpt-4.1-mini")
         thread = Thread.objects.create(assistant=assistant)
         stream = open_stream(thread, asynchronous=asynchronous, message="Hello?")
-        run = stream.run
-        assert run is not None and run.status == "in_progress"
+        assert stream.run is not None and stream.run.status == "in_progress"
+        pk = stream.run.pk
         del stream
         gc.collect()
-        run = wait_for_end(run)
+        run = wait_for_end(pk)
         assert (run.status, (run.error or {}).get("code")) == ("incomplete", "disconnected")
         thread.refresh_from_db()
         assert thread.active_run_id is None
