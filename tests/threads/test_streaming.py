@@ -161,14 +161,15 @@ def wait_for_end(pk: int, seconds: float = 10.0) -> Run:
     """The run, read anew, once it has ended (it is ended in another thread, from another
     connection, on the job's own Run object: this reads another)."""
     deadline = time.monotonic() + seconds
-    run = Run.objects.get(pk=pk)
-    while run.status not in TERMINAL and time.monotonic() < deadline:
-        time.sleep(0.02)
+    while True:
         try:
             run = Run.objects.get(pk=pk)
         except OperationalError as exc:  # SQLite's shared cache: the other connection is writing
             assert "locked" in str(exc)
-    return run
+        else:
+            if run.status in TERMINAL or time.monotonic() > deadline:
+                return run
+        time.sleep(0.02)
 
 
 @pytest.mark.django_db(transaction=True)
