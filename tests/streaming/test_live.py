@@ -236,10 +236,14 @@ def node_modules() -> Path:
     return JS
 
 
-def read_with_the_ai_sdk(node_modules: Path, server: LiveServer, browser: Browser, chat_id: str, text: str):
-    """What tests/js/read-ui-stream.mjs printed: the message the AI SDK assembled, the errors the
-    stream reported, and what resuming the chat answered before and after. A part the package's
-    schema refuses ends the script with an error."""
+def read_with_the_ai_sdk(
+    node_modules: Path, server: LiveServer, setup: Any, paced: Any, chat_id: str, text: str, chunks: int = 8
+):
+    """What tests/js/read-ui-stream.mjs printed for a new chat answered in ``chunks`` quick words:
+    the message the AI SDK assembled, the errors the stream reported, and what resuming the chat
+    answered before and after. A part the package's schema refuses ends the script with an error."""
+    paced[0].pacing = Pacing(first_token_ms=5, token_ms=5, chunks=chunks)
+    browser, _thread = setup
     env = {
         **os.environ,
         "CHAT_URL": f"{server.url}/api/chat",
@@ -257,11 +261,8 @@ def read_with_the_ai_sdk(node_modules: Path, server: LiveServer, browser: Browse
 
 @pytest.mark.parametrize("backend", ["responses", "chat"])
 def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modules):
-    fake, _ = paced
-    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=8)
-    browser, _thread = setup
     result = read_with_the_ai_sdk(
-        node_modules, server, browser, "js-chat-1", 'Weather please: stream_weather({"city": "Oslo"})'
+        node_modules, server, setup, paced, "js-chat-1", 'Weather please: stream_weather({"city": "Oslo"})'
     )
     message = result["message"]
     assert result["errors"] == [] and result["fresh"] is None and result["resumed"] is None
@@ -279,11 +280,8 @@ def test_the_ai_sdk_reads_the_ui_message_stream(server, setup, paced, node_modul
 
 @pytest.mark.parametrize("backend", ["chat"])
 def test_the_ai_sdk_reads_a_tool_that_failed(server, setup, paced, node_modules):
-    fake, _ = paced
-    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=8)
-    browser, _thread = setup
     result = read_with_the_ai_sdk(
-        node_modules, server, browser, "js-chat-3", 'Look it up: stream_broken_lookup({"topic": "tea"})'
+        node_modules, server, setup, paced, "js-chat-3", 'Look it up: stream_broken_lookup({"topic": "tea"})'
     )
     assert result["errors"] == [], "a tool's failure is the tool's part, not the stream's error"
     kinds = [part["type"] for part in result["message"]["parts"]]
@@ -297,12 +295,10 @@ def test_the_ai_sdk_reads_a_tool_that_failed(server, setup, paced, node_modules)
 @pytest.mark.parametrize("backend", ["responses"])
 def test_the_ai_sdk_reads_an_upstream_error_mid_stream(server, setup, paced, backend, node_modules):
     fake, _ = paced
-    fake.pacing = Pacing(first_token_ms=5, token_ms=5, chunks=12)
     fake.faults.add(
         "POST", "/responses" if backend == "responses" else "/chat/completions", stream_error_after=6
     )
-    browser, _thread = setup
-    result = read_with_the_ai_sdk(node_modules, server, browser, "js-chat-2", "Break, please")
+    result = read_with_the_ai_sdk(node_modules, server, setup, paced, "js-chat-2", "Break, please", chunks=12)
     run = Run.objects.get(thread__metadata__chat_id="js-chat-2")
     assert run.status == "failed"
     assert len(result["errors"]) == 1 and result["errors"][0], "the error part reached the page"
