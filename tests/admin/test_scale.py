@@ -22,6 +22,8 @@ from django_openai.models import (
     Upload,
 )
 
+from ..rows import insert_batch_items
+
 pytestmark = pytest.mark.django_db
 
 ITEMS = 50_000
@@ -46,15 +48,7 @@ def big_batch():
         results_ingested_at="2026-01-01T00:00Z",
         data={"id": "batch_big", "status": "completed", "request_counts": {"total": ITEMS}},
     )
-    BatchItem.objects.bulk_create(
-        (
-            BatchItem(
-                batch=batch, custom_id=f"q-{i}", status_code=200, response_body=BODY, request_id=f"req_{i}"
-            )
-            for i in range(ITEMS)
-        ),
-        batch_size=5000,
-    )
+    insert_batch_items(batch, ITEMS, response_body=BODY, request_ids=True)
     BatchResultProblem.objects.bulk_create(
         BatchResultProblem(
             batch=batch,

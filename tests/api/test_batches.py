@@ -13,6 +13,7 @@ from django_openai import tasks
 from django_openai.models import Batch, BatchItem
 
 from ..models.test_services import requests
+from ..rows import insert_batch_items
 from .conftest import API
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -188,21 +189,14 @@ def test_a_page_of_50000_results_is_read_through_an_index_at_any_depth(alice, us
     from django.db import connection
 
     batch = Batch.objects.create(openai_id="batch_big", endpoint=CHAT, status="completed", owner=users["a"])
-    # 50,000 results in one statement (the ORM's bulk_create takes seconds for as many): q-0 to
-    # q-49999, a failure every 2,500 from q-1000 on (20, of which q-1000, q-11000... are 500s and
-    # the 15 others 429s); all the others succeeded.
-    columns = ", ".join(
-        connection.ops.quote_name(BatchItem._meta.get_field(name).column)
-        for name in ("batch", "custom_id", "status_code", "request_id")
+    # q-0 to q-49999, a failure every 2,500 from q-1000 on (20, of which q-1000, q-11000... are
+    # 500s and the 15 others 429s); all the others succeeded.
+    insert_batch_items(
+        batch,
+        50_000,
+        status="CASE WHEN i >= 1000 AND (i - 1000) %% 2500 = 0 "
+        "THEN (CASE WHEN i %% 10000 = 1000 THEN 500 ELSE 429 END) ELSE 200 END",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49999) "
-            f"INSERT INTO {connection.ops.quote_name(BatchItem._meta.db_table)} ({columns}) "
-            "SELECT %s, 'q-' || i, CASE WHEN i >= 1000 AND (i - 1000) %% 2500 = 0 "
-            "THEN (CASE WHEN i %% 10000 = 1000 THEN 500 ELSE 429 END) ELSE 200 END, '' FROM n",
-            [batch.pk],
-        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {BatchItem._meta.db_table}")
