@@ -118,9 +118,17 @@ async def write(records: list[CallRecord], config: GatewayConfig) -> None:
 
 
 def _store(rows: list[Any]) -> None:
+    from django.db import transaction
+
+    from ..models import UsageRecord
+    from ..services._sqlite import patiently
     from ..services.usage import record_usage
 
-    record_usage(rows)
+    def attempt() -> None:
+        with transaction.atomic():  # the rows and the keys' last use, or neither, to try again
+            record_usage(rows)
+
+    patiently(UsageRecord, attempt)
 
 
 def _row(call: CallRecord, config: GatewayConfig) -> Any:

@@ -26,7 +26,8 @@ from ..conf import app_settings
 from ..models import Run, RunEvent, Thread
 from ..models.runs import TERMINAL
 from ._db_threads import StreamCalls
-from ._run_sql import insert_events, sqlite_refused
+from ._run_sql import insert_events
+from ._sqlite import sqlite_refused
 from .events import RunCompleted, RunEventBase, RunFailed, event_from_dict
 
 __all__ = ["EventLog", "active_run", "afollow_run", "final_event", "follow_run", "prune_events"]

@@ -35,8 +35,9 @@ from ._db_threads import submit_to_shared_thread
 from ._run_backends import ResponsesReader, RunSettings, read_response
 from ._run_drivers import CANCELLED, DISCONNECTED, adrive, drive, error_of
 from ._run_job import RunJob
-from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version, patiently
+from ._run_sql import claim_if_unchanged, commit_without_waiting, latest_version
 from ._run_tools import run_calls
+from ._sqlite import patiently
 from .assistants import run_settings
 from .backends import resolve_backend
 from .events import (
