@@ -119,14 +119,15 @@ async def test_a_streamed_run_arrives_event_by_event_and_is_stored(
     assert [e["sequence"] for e in events] == list(range(1, len(events) + 1)), "in order, none missing"
     assert events[0]["type"] == "run.started" and events[-1]["type"] == "run.completed"
     # One by one as the model makes them, not one buffered body: the deltas came over the
-    # pacing's 300 ms, each in a chunk of its own (events that come together may share one).
+    # pacing's 300 ms, most in a chunk of their own (two that reach a busy server together leave
+    # it in one chunk).
     delta_times = [
         at
         for chunk, at in zip(chunks, arrived, strict=True)
         for e in parse_sse(chunk.decode())
         if e["type"] == "text.delta"
     ]
-    assert len(delta_times) == 6 and len(set(delta_times)) == 6
+    assert len(delta_times) == 6 and len(set(delta_times)) >= 4, delta_times
     assert delta_times[-1] - delta_times[0] > 0.1
 
     run = await Run.objects.aget(pk=events[0]["run_id"])
