@@ -51,12 +51,26 @@ def sweep_until(predicate, fake, *, step: float, timeout: float = 90) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         fake.advance(step)
+        due = {}
         for model in (Batch, FineTuningJob):
-            model.objects.filter(next_poll_at__isnull=False).update(
-                next_poll_at=timezone.now() - dt.timedelta(seconds=1)
-            )
+            rows = model.objects.filter(next_poll_at__isnull=False)
+            due[model] = dict(rows.values_list("pk", "synced_at"))
+            rows.update(next_poll_at=timezone.now() - dt.timedelta(seconds=1))
         tasks.sweep()
+        # One poll of each row per step of the clock: a worker slowed by a busy machine would
+        # otherwise poll once after several steps, and the page see the progress jump.
+        polled_by = time.monotonic() + 10
+        while time.monotonic() < polled_by and not _polled_since(due):
+            time.sleep(0.05)
         time.sleep(0.2)
+
+
+def _polled_since(due) -> bool:
+    return all(
+        synced != due[model][pk]
+        for model in due
+        for pk, synced in model.objects.filter(pk__in=list(due[model])).values_list("pk", "synced_at")
+    )
 
 
 def test_upload_a_jsonl_create_a_batch_watch_it_complete_and_download(
